@@ -1,0 +1,78 @@
+// twoway/exceptions.hpp — the Python exceptions of the generator protocol, as C++ types.
+//
+// Python's hierarchy is BaseException > {GeneratorExit, Exception > {TypeError, ...}}.
+// Here every "Exception" derives from std::exception, so catch (const std::exception&) plays
+// Python's `except Exception:`. generator_exit deliberately does not (rule C9): only
+// catch (const twoway::generator_exit&) or catch (...) sees a close().
+// stop_iteration lives in twoway/stop_iteration.hpp because it carries a return value.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace twoway {
+
+// Python: GeneratorExit. Raised at the suspension point by close(). Not a std::exception.
+class generator_exit {
+public:
+    generator_exit() = default;
+    explicit generator_exit(std::string message) : message_(std::move(message)) {}
+    virtual ~generator_exit() = default;
+    [[nodiscard]] virtual const char *what() const noexcept { return message_.c_str(); }
+
+private:
+    std::string message_;
+};
+
+// Python: TypeError (e.g. "can't send non-None value to a just-started generator").
+class type_error : public std::logic_error {
+public:
+    using std::logic_error::logic_error;
+};
+
+// Reading the value of a twoway::maybe that is None. Python raises TypeError when None is used as
+// a number or string, so this is a type_error.
+class none_error : public type_error {
+public:
+    using type_error::type_error;
+};
+
+// Python: ValueError (e.g. "generator already executing").
+class value_error : public std::logic_error {
+public:
+    using std::logic_error::logic_error;
+};
+
+// Python: RuntimeError (e.g. "generator ignored GeneratorExit", "generator raised StopIteration").
+class runtime_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Python: AttributeError (e.g. a yield-from operand without send()).
+class attribute_error : public std::logic_error {
+public:
+    using std::logic_error::logic_error;
+};
+
+// Python: StopAsyncIteration. A sync generator lets it through unchanged (rule P6).
+class stop_async_iteration : public std::exception {
+public:
+    stop_async_iteration() = default;
+    explicit stop_async_iteration(std::string message) : message_(std::move(message)) {}
+    [[nodiscard]] const char *what() const noexcept override { return message_.c_str(); }
+
+private:
+    std::string message_;
+};
+
+// CPython's messages, in one place so that tests and the library cannot drift apart.
+namespace messages {
+inline constexpr const char *just_started = "can't send non-None value to a just-started generator";
+inline constexpr const char *already_executing = "generator already executing";
+inline constexpr const char *ignored_exit = "generator ignored GeneratorExit";
+inline constexpr const char *raised_stop_iteration = "generator raised StopIteration";
+inline constexpr const char *empty_generator = "generator object is empty (moved-from or default-constructed)";
+} // namespace messages
+
+} // namespace twoway

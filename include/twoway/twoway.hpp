@@ -1,0 +1,9 @@
+// twoway/twoway.hpp — everything.
+#pragma once
+
+#include "twoway/exceptions.hpp"
+#include "twoway/generator.hpp"
+#include "twoway/none.hpp"
+#include "twoway/stop_iteration.hpp"
+#include "twoway/unraisable.hpp"
+#include "twoway/yield_from.hpp"
