@@ -1,0 +1,216 @@
+// trace_support.hpp — prints what the Python traces print, in the same format:
+//   label -> repr            the call returned
+//   label !! StopIteration value=V
+//   label !! Type: message   the call raised
+// Python's repr() is reproduced for the value types the ports use.
+#pragma once
+
+#include <charconv>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <typeinfo>
+#include <vector>
+
+#include "twoway/twoway.hpp"
+
+namespace trace {
+
+// An exception class of a Python program, e.g. `class Reset(Exception)`: PY_EXCEPTION(Reset).
+// Derives from std::exception, so `catch (const std::exception&)` is `except Exception`.
+struct python_exception : std::exception {
+    python_exception(const char *name, std::string message) : name(name), message(std::move(message)) {}
+    const char *what() const noexcept override { return message.c_str(); }
+    const char *name;
+    std::string message;
+};
+#define PY_EXCEPTION(Name)                                                                                   \
+    struct Name : ::trace::python_exception {                                                                \
+        explicit Name(std::string m = "") : ::trace::python_exception(#Name, std::move(m)) {}               \
+    }
+
+// A Python BaseException that is not an Exception (e.g. KeyboardInterrupt): not a std::exception.
+struct python_base_exception {
+    python_base_exception(const char *name, std::string message) : name(name), message(std::move(message)) {}
+    virtual ~python_base_exception() = default;
+    const char *name;
+    std::string message;
+};
+#define PY_BASE_EXCEPTION(Name)                                                                              \
+    struct Name : ::trace::python_base_exception {                                                           \
+        explicit Name(std::string m = "") : ::trace::python_base_exception(#Name, std::move(m)) {}          \
+    }
+
+// ---- repr ----------------------------------------------------------------------------------------
+
+inline std::string repr(twoway::none_t) { return "None"; }
+inline std::string repr(bool b) { return b ? "True" : "False"; }
+inline std::string repr(int v) { return std::to_string(v); }
+inline std::string repr(long v) { return std::to_string(v); }
+inline std::string repr(long long v) { return std::to_string(v); }
+inline std::string repr(double v) {
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    std::string s(buf, r.ptr);
+    if (s.find_first_of(".eEn") == std::string::npos) s += ".0"; // Python prints 10.0, not 10
+    return s;
+}
+inline std::string repr(const std::string &s) {
+    // Python uses single quotes unless the string contains one and no double quote.
+    const bool dq = s.find('\'') != std::string::npos && s.find('"') == std::string::npos;
+    const char q = dq ? '"' : '\'';
+    std::string out(1, q);
+    for (char c : s) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == q)
+            out += std::string("\\") + q;
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
+    }
+    return out + q;
+}
+inline std::string repr(const char *s) { return repr(std::string(s)); }
+template <class T>
+std::string repr(const twoway::maybe<T> &m) {
+    return m.is_none() ? std::string("None") : repr(*m);
+}
+template <class T>
+std::string repr(const std::optional<T> &m) {
+    return m ? repr(*m) : std::string("None");
+}
+template <class T>
+std::string repr(const std::vector<T> &v) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + repr(v[i]);
+    return out + "]";
+}
+template <class... T>
+std::string repr(const std::tuple<T...> &t) {
+    std::string out = "(";
+    std::size_t i = 0;
+    std::apply([&](const auto &...x) { ((out += (i++ ? ", " : "") + repr(x)), ...); }, t);
+    return out + (sizeof...(T) == 1 ? ",)" : ")");
+}
+
+// ---- exceptions ----------------------------------------------------------------------------------
+
+// Python's type name for an exception object.
+inline std::string python_name(const std::exception_ptr &e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const twoway::generator_exit &) {
+        return "GeneratorExit";
+    } catch (const twoway::type_error &) {
+        return "TypeError";
+    } catch (const twoway::value_error &) {
+        return "ValueError";
+    } catch (const twoway::runtime_error &) {
+        return "RuntimeError";
+    } catch (const twoway::attribute_error &) {
+        return "AttributeError";
+    } catch (const twoway::stop_async_iteration &) {
+        return "StopAsyncIteration";
+    } catch (const twoway::stop_iteration<> &) {
+        return "StopIteration";
+    } catch (const python_exception &x) {
+        return x.name;
+    } catch (const python_base_exception &x) {
+        return x.name;
+    } catch (const std::exception &x) {
+        return twoway::detail::type_name(typeid(x));
+    } catch (...) {
+        return "<unknown>";
+    }
+}
+
+inline std::string message_of(const std::exception_ptr &e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const twoway::generator_exit &x) {
+        return x.what();
+    } catch (const python_base_exception &x) {
+        return x.message;
+    } catch (const std::exception &x) {
+        return x.what();
+    } catch (...) {
+        return "";
+    }
+}
+
+// "Type: message", as str() of the exception follows its type name in the traces.
+inline std::string describe(const std::exception_ptr &e) { return python_name(e) + ": " + message_of(e); }
+
+// The exception's __cause__ (a std::nested_exception), if any.
+inline std::exception_ptr cause_of(const std::exception_ptr &e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::nested_exception &n) {
+        return n.nested_ptr();
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+// Value reprs of stop_iteration<R> for the R types a port uses: register_stop_type<R>().
+inline std::vector<std::function<std::optional<std::string>(const twoway::stop_iteration<> &)>> &stop_types() {
+    static std::vector<std::function<std::optional<std::string>(const twoway::stop_iteration<> &)>> v;
+    return v;
+}
+template <class R>
+void register_stop_type() {
+    stop_types().push_back([](const twoway::stop_iteration<> &s) -> std::optional<std::string> {
+        if (auto *t = dynamic_cast<const twoway::stop_iteration<R> *>(&s)) return repr(t->value);
+        return std::nullopt;
+    });
+}
+inline std::string stop_value(const twoway::stop_iteration<> &s) {
+    static const bool builtins = [] {
+        register_stop_type<int>();
+        register_stop_type<std::string>();
+        register_stop_type<double>();
+        return true;
+    }();
+    (void)builtins;
+    for (auto &f : stop_types())
+        if (auto r = f(s)) return *r;
+    return "None"; // stop_iteration<> itself: a generator with no return type
+}
+
+// The Python traces' attempt(label, fn). Returns the exception (or nullptr) for identity checks.
+// suffix(e) may add "| __context__=..." text after the message.
+template <class F>
+std::exception_ptr attempt(const std::string &label, F &&fn,
+                           const std::function<std::string(const std::exception_ptr &)> &suffix = {}) {
+    try {
+        if constexpr (std::is_void_v<decltype(fn())>) {
+            fn();
+            std::cout << label << " -> None\n";
+        } else {
+            auto r = fn();
+            std::cout << label << " -> " << repr(r) << "\n";
+        }
+        return nullptr;
+    } catch (const twoway::stop_iteration<> &s) {
+        std::cout << label << " !! StopIteration value=" << stop_value(s) << "\n";
+        return std::current_exception();
+    } catch (...) {
+        auto e = std::current_exception();
+        std::cout << label << " !! " << describe(e) << (suffix ? suffix(e) : std::string()) << "\n";
+        return e;
+    }
+}
+
+// A line of the Python trace that has no C++ meaning: the comparison skips it. The port's source
+// says why, in a comment at the call.
+inline void skip_line(const std::string &reason) { std::cout << "~skip~ " << reason << "\n"; }
+
+} // namespace trace
