@@ -368,20 +368,28 @@ TEST(Generator, RangeForIsPythonsForLoop) {
 }
 
 TEST(Generator, ComposesWithStdViews) {
+#if !TWOWAY_HAVE_STD_VIEWS
+    GTEST_SKIP() << "this standard library cannot compile std::views (clang 14 with libstdc++ 12, libc++ 14)";
+#else
     auto g = count_to(100);
     std::vector<int> out;
     for (int v : g | std::views::filter([](int x) { return x % 2 == 1; }) | std::views::transform([](int x) { return x * 10; }))
         if (out.push_back(v); out.size() == 3) break;
     EXPECT_EQ(out, (std::vector<int>{10, 30, 50}));
+#endif
     static_assert(std::ranges::input_range<generator<int>>);
 }
 
 TEST(Generator, TakeDoesNotPullAValueItWillNotHandOut) {
+#if !TWOWAY_HAVE_STD_VIEWS
+    GTEST_SKIP() << "this standard library cannot compile std::views (clang 14 with libstdc++ 12, libc++ 14)";
+#else
     auto g = count_to(10);
     std::vector<int> out;
     for (int v : g | std::views::take(3)) out.push_back(v);
     EXPECT_EQ(out, (std::vector<int>{0, 1, 2}));
     EXPECT_EQ(g.next(), 3); // nothing was lost between the view and the next caller
+#endif
 }
 
 TEST(Generator, StepIsTheNonThrowingProtocol) {
