@@ -234,8 +234,8 @@ public:
     template <class E>
         requires(!std::is_same_v<std::remove_cvref_t<E>, std::exception_ptr>)
     Y throw_exception(E &&e) {
-        constexpr bool exit = std::is_base_of_v<generator_exit, std::remove_cvref_t<E>>;
-        return throw_impl(std::make_exception_ptr(std::forward<E>(e)), exit);
+        constexpr exit_kind kind = std::is_base_of_v<generator_exit, std::remove_cvref_t<E>> ? exit_kind::yes : exit_kind::no;
+        return throw_impl(std::make_exception_ptr(std::forward<E>(e)), kind);
     }
     template <class E>
     Y throw_exception() { // T3: a class argument is instantiated with no arguments
@@ -243,7 +243,7 @@ public:
     }
     Y throw_exception(std::exception_ptr e) {
         if (!e) throw type_error("throw_exception() needs an exception (got an empty exception_ptr)");
-        return throw_impl(e, is_generator_exit(e));
+        return throw_impl(std::move(e), exit_kind::unknown);
     }
 
     // Python 3.13: g.close(). Returns the generator's return value if it returned one while handling
@@ -289,16 +289,16 @@ public:
     template <class E>
     step_result<Y, R> step_throw(E &&e) {
         std::exception_ptr x;
-        bool exit;
+        exit_kind kind;
         if constexpr (std::is_same_v<std::remove_cvref_t<E>, std::exception_ptr>) {
             x = e;
-            exit = is_generator_exit(x);
+            kind = exit_kind::unknown;
         } else {
             x = std::make_exception_ptr(std::forward<E>(e));
-            exit = std::is_base_of_v<generator_exit, std::remove_cvref_t<E>>;
+            kind = std::is_base_of_v<generator_exit, std::remove_cvref_t<E>> ? exit_kind::yes : exit_kind::no;
         }
         promise_type &p = idle();
-        if (!enter_throw(p, x, exit)) return step_result<Y, R>::finish(return_value_t<R>());
+        enter_throw(p, std::move(x), kind);
         return finish_step(p);
     }
 
@@ -356,26 +356,29 @@ private:
         }
     }
 
-    // Returns false when the generator is already closed and e must be raised directly.
-    bool enter_throw(promise_type &p, std::exception_ptr e, bool exit) {
+    // Whether a thrown exception is a generator_exit: known at compile time, or found out by rethrowing
+    // (only when it matters, i.e. when the generator is delegating).
+    enum class exit_kind { no, yes, unknown };
+
+    void enter_throw(promise_type &p, std::exception_ptr e, exit_kind kind) {
         if (p.st == generator_state::closed) std::rethrow_exception(e); // T9
         if (p.st == generator_state::created) {                         // T8: raised before any code runs
             p.st = generator_state::closed;
             std::rethrow_exception(e);
         }
-        if (exit && p.leaf != &p) {
-            p.close_chain(std::move(e)); // Y11: subgenerators are closed, not thrown into
+        const bool delegating = p.leaf != &p || p.foreign;
+        if (delegating && (kind == exit_kind::yes || (kind == exit_kind::unknown && is_generator_exit(e)))) {
+            p.close_chain(std::move(e)); // Y11: subiterators are closed, not thrown into
         } else {
             p.inject = std::move(e);
             p.sent = nullptr;
             p.run();
         }
-        return true;
     }
 
-    Y throw_impl(std::exception_ptr e, bool exit) {
+    Y throw_impl(std::exception_ptr e, exit_kind kind) {
         promise_type &p = idle();
-        enter_throw(p, std::move(e), exit);
+        enter_throw(p, std::move(e), kind);
         return finish(p);
     }
 

@@ -43,6 +43,17 @@ struct iterator_return<T> {
     using type = typename T::return_type;
 };
 
+// Where a range delegation keeps its position; nothing for an iterator object. (A lazy trait: naming
+// iterator_t<Op> for an Op that is not a range would be ill-formed.)
+template <class Op, bool IsRange>
+struct range_position {
+    struct type {};
+};
+template <class Op>
+struct range_position<Op, true> {
+    using type = std::optional<std::ranges::iterator_t<Op>>;
+};
+
 template <class G, bool Owned>
 struct generator_operand {
     using twoway_delegation = void;
@@ -176,8 +187,7 @@ private:
 
     node *self_;
     std::conditional_t<Owned, Op, Op &> op_;
-    struct no_iterator {};
-    [[no_unique_address]] std::conditional_t<IsRange, std::optional<std::ranges::iterator_t<Op>>, no_iterator> it_;
+    [[no_unique_address]] typename range_position<Op, IsRange>::type it_;
     std::optional<Y> current_;
     std::exception_ptr raised_;
     result_type result_ = result_type();
