@@ -49,6 +49,12 @@ struct python_base_exception {
 
 // ---- repr ----------------------------------------------------------------------------------------
 
+// A Python object of whatever type, known by its repr(): for programs that mix value types.
+struct object {
+    std::string repr_text;
+    friend bool operator==(const object &, const object &) = default;
+};
+
 inline std::string repr(twoway::none_t) { return "None"; }
 inline std::string repr(bool b) { return b ? "True" : "False"; }
 inline std::string repr(int v) { return std::to_string(v); }
@@ -79,6 +85,11 @@ inline std::string repr(const std::string &s) {
     return out + q;
 }
 inline std::string repr(const char *s) { return repr(std::string(s)); }
+inline std::string repr(const object &o) { return o.repr_text; }
+template <class T>
+object obj(const T &v) {
+    return object{repr(v)};
+}
 template <class T>
 std::string repr(const twoway::maybe<T> &m) {
     return m.is_none() ? std::string("None") : repr(*m);
