@@ -155,6 +155,14 @@ class return_slot {
 public:
     void return_value(R v) { ret_.emplace(std::move(v)); }
     void return_value(none_t) noexcept { ret_.reset(); }
+    template <class M>
+        requires std::same_as<std::remove_cvref_t<M>, maybe<R>>
+    void return_value(M &&v) { // co_return of a maybe: None returns None
+        if (v.is_none())
+            ret_.reset();
+        else
+            ret_.emplace(*std::forward<M>(v));
+    }
     // R4: the value is delivered once.
     maybe<R> take_return() noexcept(std::is_nothrow_move_constructible_v<R>) {
         maybe<R> v;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <compare>
+#include <concepts>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -59,14 +60,17 @@ public:
     }
 
     friend constexpr bool operator==(const maybe &m, none_t) noexcept { return m.is_none(); }
-    friend constexpr bool operator==(const maybe &a, const maybe &b)
-        requires std::equality_comparable<T>
-    {
+    // Only for two maybes: a value converted into a maybe would make `m == "text"` ambiguous.
+    template <class M>
+        requires(std::same_as<M, maybe> && std::equality_comparable<T>)
+    friend constexpr bool operator==(const maybe &a, const M &b) {
         return a.v_ == b.v_;
     }
-    template <class U>
-        requires(!std::is_same_v<U, maybe> && !std::is_same_v<U, none_t> && std::equality_comparable_with<T, U>)
-    friend constexpr bool operator==(const maybe &m, const U &u) {
+    // Not a template: a templated hidden friend would be considered (through ADL) for comparisons of any
+    // type that has maybe<T> among its template arguments, and its constraint check recurses.
+    friend constexpr bool operator==(const maybe &m, const T &u)
+        requires std::equality_comparable<T>
+    {
         return m.v_.has_value() && *m.v_ == u;
     }
 
