@@ -114,10 +114,35 @@ std::string repr(const std::tuple<T...> &t) {
 
 // ---- exceptions ----------------------------------------------------------------------------------
 
+// Gives a class that derives from a twoway exception its Python name, e.g.
+// `struct MyStop : twoway::stop_iteration<std::string>, trace::named { ... "MyStop" ... }`.
+struct named {
+    virtual ~named() = default;
+    virtual const char *python_type() const noexcept = 0;
+};
+
+// Python's `a is b` for two exceptions: the same object.
+inline const void *address_of(const std::exception_ptr &e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception &x) {
+        return &x;
+    } catch (const twoway::generator_exit &x) {
+        return &x;
+    } catch (...) {
+        return nullptr;
+    }
+}
+inline bool same_object(const std::exception_ptr &a, const std::exception_ptr &b) {
+    return a && b && address_of(a) == address_of(b);
+}
+
 // Python's type name for an exception object.
 inline std::string python_name(const std::exception_ptr &e) {
     try {
         std::rethrow_exception(e);
+    } catch (const named &x) {
+        return x.python_type();
     } catch (const twoway::generator_exit &) {
         return "GeneratorExit";
     } catch (const twoway::type_error &) {
@@ -143,9 +168,16 @@ inline std::string python_name(const std::exception_ptr &e) {
     }
 }
 
+inline std::string stop_value(const twoway::stop_iteration<> &s);
+
 inline std::string message_of(const std::exception_ptr &e) {
     try {
         std::rethrow_exception(e);
+    } catch (const twoway::stop_iteration<> &s) { // str(StopIteration(v)) is str(v); '' for None
+        std::string v = stop_value(s);
+        if (v == "None") return "";
+        if (v.size() >= 2 && (v.front() == '\'' || v.front() == '"')) return v.substr(1, v.size() - 2);
+        return v;
     } catch (const twoway::generator_exit &x) {
         return x.what();
     } catch (const python_base_exception &x) {
@@ -218,6 +250,17 @@ std::exception_ptr attempt(const std::string &label, F &&fn,
         std::cout << label << " !! " << describe(e) << (suffix ? suffix(e) : std::string()) << "\n";
         return e;
     }
+}
+
+// "| __cause__=Type: msg" / "| __context__=Type: msg" suffixes, from the std::nested_exception that
+// C++ code uses where Python chains exceptions. with_message=false prints the type only.
+inline std::function<std::string(const std::exception_ptr &)> chained(const std::string &attr, bool with_message = true,
+                                                                      const std::string &when_none = "") {
+    return [=](const std::exception_ptr &e) -> std::string {
+        auto c = cause_of(e);
+        if (!c) return when_none;
+        return " | " + attr + "=" + (with_message ? describe(c) : python_name(c));
+    };
 }
 
 // A line of the Python trace that has no C++ meaning: the comparison skips it. The port's source
