@@ -4,6 +4,7 @@
 #include "twoway/exceptions.hpp"
 #include "twoway/generator.hpp"
 #include "twoway/none.hpp"
+#include "twoway/primed.hpp"
 #include "twoway/stop_iteration.hpp"
 #include "twoway/unraisable.hpp"
 #include "twoway/yield_from.hpp"
