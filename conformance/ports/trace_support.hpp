@@ -55,6 +55,16 @@ struct object {
     friend bool operator==(const object &, const object &) = default;
 };
 
+// The container reprs call each other: declare them all first.
+template <class T>
+std::string repr(const twoway::maybe<T> &m);
+template <class T>
+std::string repr(const std::optional<T> &m);
+template <class T>
+std::string repr(const std::vector<T> &v);
+template <class... T>
+std::string repr(const std::tuple<T...> &t);
+
 inline std::string repr(twoway::none_t) { return "None"; }
 inline std::string repr(bool b) { return b ? "True" : "False"; }
 inline std::string repr(int v) { return std::to_string(v); }
@@ -85,6 +95,7 @@ inline std::string repr(const std::string &s) {
     return out + q;
 }
 inline std::string repr(const char *s) { return repr(std::string(s)); }
+inline std::string repr(char c) { return repr(std::string(1, c)); }
 inline std::string repr(const object &o) { return o.repr_text; }
 template <class T>
 object obj(const T &v) {
@@ -110,6 +121,14 @@ std::string repr(const std::tuple<T...> &t) {
     std::size_t i = 0;
     std::apply([&](const auto &...x) { ((out += (i++ ? ", " : "") + repr(x)), ...); }, t);
     return out + (sizeof...(T) == 1 ? ",)" : ")");
+}
+
+// A generator's result as a Python object: None stays None.
+inline twoway::maybe<object> to_object(twoway::none_t) { return twoway::none; }
+template <class T>
+twoway::maybe<object> to_object(const twoway::maybe<T> &m) {
+    if (m.is_none()) return twoway::none;
+    return object{repr(*m)};
 }
 
 // ---- exceptions ----------------------------------------------------------------------------------

@@ -137,7 +137,7 @@ public:
                     return produce(root, op_.send(std::move(*static_cast<S *>(root.sent))));
                 } else {
                     raised_ = std::make_exception_ptr(
-                        attribute_error("'" + type_name(typeid(Op)) + "' object has no attribute 'send'")); // Y7
+                        attribute_error("'" + short_type_name(typeid(Op)) + "' object has no attribute 'send'")); // Y7
                     return false;
                 }
             }

@@ -22,4 +22,19 @@ inline std::string type_name(const std::type_info &t) {
     return t.name();
 }
 
+// The name without its namespaces (template arguments kept), as Python names a class without its
+// module: "app::Spy" -> "Spy", "std::vector<int, std::allocator<int> >" -> "vector<int, std::allocator<int> >".
+inline std::string short_type_name(const std::type_info &t) {
+    const std::string full = type_name(t);
+    std::size_t start = 0;
+    int depth = 0;
+    for (std::size_t i = 0; i + 1 < full.size(); ++i) {
+        const char c = full[i];
+        if (c == '<' || c == '(') ++depth;
+        else if (c == '>' || c == ')') --depth;
+        else if (depth == 0 && c == ':' && full[i + 1] == ':') start = i + 2;
+    }
+    return full.substr(start);
+}
+
 } // namespace twoway::detail
