@@ -1,6 +1,8 @@
 // twoway/twoway.hpp — everything.
 #pragma once
 
+#include "twoway/closing.hpp"
+#include "twoway/contextmanager.hpp"
 #include "twoway/exceptions.hpp"
 #include "twoway/generator.hpp"
 #include "twoway/none.hpp"
