@@ -139,14 +139,37 @@ private:
     bool entered_ = false;
 };
 
+namespace detail {
+// An argument kept for recreating a context manager: lvalues by reference (Python passes references to
+// the same objects), rvalues by value.
+template <class A>
+auto keep_argument(std::remove_reference_t<A> &a) { // a copy for rvalues: the call itself still gets them
+    if constexpr (std::is_lvalue_reference_v<A>)
+        return std::ref(a);
+    else
+        return std::decay_t<A>(a);
+}
+template <class T>
+T &unwrap_argument(std::reference_wrapper<T> r) {
+    return r.get();
+}
+template <class T>
+T &unwrap_argument(T &v) {
+    return v;
+}
+} // namespace detail
+
 // @contextmanager: wraps a generator function. Calling the result creates the generator at once (M1:
-// argument errors appear at call time) and returns its context_manager.
+// argument errors appear at call time) and returns its context_manager. For decorate(), the arguments
+// are kept: lvalues by reference (they must outlive the decorated function), rvalues by value.
 template <class F>
 auto contextmanager(F f) {
     return [f = std::move(f)]<class... A>(A &&...args) {
         using gen_t = std::invoke_result_t<F &, A...>;
         static_assert(detail::is_generator<gen_t>::value, "twoway::contextmanager wraps a function that returns a twoway::generator");
-        std::function<gen_t()> recreate = [f, ... saved = std::decay_t<A>(args)]() mutable { return std::invoke(f, saved...); };
+        std::function<gen_t()> recreate = [f, ... saved = detail::keep_argument<A>(args)]() mutable {
+            return std::invoke(f, detail::unwrap_argument(saved)...);
+        };
         return context_manager<typename gen_t::yield_type, typename gen_t::send_type, typename gen_t::return_type>(
             std::invoke(f, std::forward<A>(args)...), std::move(recreate));
     };
