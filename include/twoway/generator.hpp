@@ -24,6 +24,7 @@
 #include <utility>
 #include <variant>
 
+#include "twoway/detail/frame_allocator.hpp"
 #include "twoway/detail/node.hpp"
 #include "twoway/exceptions.hpp"
 #include "twoway/none.hpp"
@@ -448,6 +449,10 @@ class generator<Y, S, R>::promise_type : public detail::node, public detail::ret
 public:
     promise_type() noexcept { handle = std::coroutine_handle<promise_type>::from_promise(*this); }
 
+    // Frames come from per-thread free lists (detail/frame_allocator.hpp).
+    static void *operator new(std::size_t n) { return detail::allocate_frame(n); }
+    static void operator delete(void *p, std::size_t n) noexcept { detail::deallocate_frame(p, n); }
+
     generator get_return_object() noexcept { return generator(std::coroutine_handle<promise_type>::from_promise(*this)); }
     static std::suspend_always initial_suspend() noexcept { return {}; } // S1: the body does not run yet
     static detail::final_awaiter final_suspend() noexcept { return {}; }
@@ -455,17 +460,22 @@ public:
     void unhandled_exception() noexcept { error = std::current_exception(); }
 
     // Values: the awaiter points the root's channel at the operand, which lives in this frame.
-    detail::yield_awaiter<S> yield_value(Y &&v) noexcept { return {{this, std::addressof(v)}}; }
+    // The operand of co_yield lives until the generator is resumed (end of the full-expression).
+    detail::yield_awaiter<S> yield_value(Y &&v) noexcept {
+        st = generator_state::suspended;
+        root->yielded = std::addressof(v);
+        return {{this}};
+    }
     detail::copying_yield_awaiter<Y, S> yield_value(const Y &v) noexcept(std::is_nothrow_copy_constructible_v<Y>)
         requires std::is_copy_constructible_v<Y>
     {
-        return {{{this, nullptr}}, v};
+        return {{{this}}, v};
     }
     template <class U>
         requires(!std::is_same_v<std::remove_cvref_t<U>, Y> && !detail::delegation_operand<U> &&
                  std::is_constructible_v<Y, U &&>)
     detail::copying_yield_awaiter<Y, S> yield_value(U &&v) noexcept(std::is_nothrow_constructible_v<Y, U &&>) {
-        return {{{this, nullptr}}, Y(std::forward<U>(v))};
+        return {{{this}}, Y(std::forward<U>(v))};
     }
     // Delegation: co_yield twoway::from(x).
     template <class D>

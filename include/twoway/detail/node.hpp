@@ -111,11 +111,12 @@ struct node {
     }
 
     // The trampoline: resumes h, then whatever frame the chain handed control to, until the chain
-    // suspends with nothing left to run.
+    // suspends with nothing left to run. Most resumptions hand nothing on: one check after the first.
     void resume_from(std::coroutine_handle<> h) noexcept {
-        while (h) {
-            h.resume();
-            h = std::exchange(transfer, nullptr);
+        if (!h) return;
+        h.resume();
+        if (transfer) [[unlikely]] {
+            while ((h = std::exchange(transfer, nullptr))) h.resume();
         }
     }
 
@@ -188,15 +189,12 @@ struct node {
     }
 };
 
-// Awaited at every co_yield of a value.
+// Awaited at every co_yield of a value. yield_value has already pointed the root's channel at the value
+// and marked the generator suspended, so the awaiter only remembers whose yield this is.
 struct yield_awaiter_base {
     node *self;
-    void *value;
     static constexpr bool await_ready() noexcept { return false; }
-    void await_suspend(std::coroutine_handle<>) const noexcept {
-        self->st = generator_state::suspended;
-        self->root->yielded = value;
-    }
+    static constexpr void await_suspend(std::coroutine_handle<>) noexcept {}
 };
 
 // co_yield evaluates to what was sent: maybe<S> (None after next()), or nothing when S is void.
@@ -225,7 +223,7 @@ struct copying_yield_awaiter : yield_awaiter<S> {
     Y copy;
     void await_suspend(std::coroutine_handle<>) noexcept {
         this->self->st = generator_state::suspended;
-        this->self->root->yielded = std::addressof(copy);
+        this->self->root->yielded = std::addressof(copy); // the awaiter's final address is known only here
     }
 };
 

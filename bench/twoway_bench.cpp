@@ -1,0 +1,287 @@
+// twoway benchmarks. Every figure is meant to be read as a ratio to its reference measured in the same
+// run (bench/report.py computes them): the hand-written coroutine floor, a bare C++ throw, Boost's
+// stackful coroutine, and CPython (bench/python_anchors.py).
+#include <benchmark/benchmark.h>
+
+#include <boost/coroutine2/all.hpp>
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdlib>
+#include <exception>
+#include <new>
+#include <stdexcept>
+#include <utility>
+
+#include "twoway/twoway.hpp"
+
+// ---- the floor: a minimal two-way coroutine, one in-slot and one out-slot, no checks ----------------
+namespace floor_coro {
+
+struct echo {
+    struct promise_type {
+        int in = 0;
+        int out = 0;
+        echo get_return_object() { return echo{std::coroutine_handle<promise_type>::from_promise(*this)}; }
+        std::suspend_always initial_suspend() noexcept { return {}; }
+        std::suspend_always final_suspend() noexcept { return {}; }
+        void unhandled_exception() { std::terminate(); }
+        void return_void() {}
+        auto yield_value(int v) noexcept {
+            out = v;
+            struct awaiter {
+                promise_type &p;
+                bool await_ready() noexcept { return false; }
+                void await_suspend(std::coroutine_handle<>) noexcept {}
+                int await_resume() noexcept { return p.in; }
+            };
+            return awaiter{*this};
+        }
+    };
+    std::coroutine_handle<promise_type> h;
+    explicit echo(std::coroutine_handle<promise_type> handle) : h(handle) {}
+    echo(echo &&o) noexcept : h(std::exchange(o.h, nullptr)) {}
+    ~echo() {
+        if (h) h.destroy();
+    }
+    int send(int v) {
+        h.promise().in = v;
+        h.resume();
+        return h.promise().out;
+    }
+};
+
+echo echo_body() {
+    int x = 0;
+    for (;;) x = co_yield x + 1;
+}
+
+// Created, resumed once (to completion), destroyed: the frame comes from operator new.
+struct once {
+    struct promise_type {
+        once get_return_object() { return once{std::coroutine_handle<promise_type>::from_promise(*this)}; }
+        std::suspend_always initial_suspend() noexcept { return {}; }
+        std::suspend_always final_suspend() noexcept { return {}; }
+        void unhandled_exception() { std::terminate(); }
+        void return_void() {}
+        std::suspend_always yield_value(int) noexcept { return {}; }
+    };
+    std::coroutine_handle<promise_type> h;
+};
+
+once once_body(int *sink) {
+    *sink += 1;
+    co_return;
+}
+
+once suspended_body(int *sink) {
+    *sink += 1;
+    co_yield 1;
+}
+
+} // namespace floor_coro
+
+// ---- twoway -----------------------------------------------------------------------------------------
+
+twoway::generator<int, int> tw_echo() {
+    int x = 0;
+    for (;;) {
+        auto v = co_yield x + 1;
+        x = *v;
+    }
+}
+
+twoway::generator<int> tw_counter() {
+    for (int i = 0;; ++i) co_yield i;
+}
+
+twoway::generator<int, int> tw_chain(int depth) {
+    if (depth <= 1) {
+        int x = 0;
+        for (;;) {
+            auto v = co_yield x + 1;
+            x = *v;
+        }
+    }
+    co_yield twoway::from(tw_chain(depth - 1));
+}
+
+twoway::generator<int> tw_once(int *sink) {
+    *sink += 1;
+    co_return;
+}
+
+twoway::generator<int> tw_suspended(int *sink) {
+    *sink += 1;
+    co_yield 1;
+}
+
+struct bench_error : std::exception {};
+
+twoway::generator<int> tw_catcher() {
+    int caught = 0;
+    for (;;) {
+        try {
+            co_yield caught;
+        } catch (const bench_error &) {
+            ++caught;
+        }
+    }
+}
+
+// ---- benchmarks ---------------------------------------------------------------------------------------
+
+static void send_floor(benchmark::State &state) {
+    auto g = floor_coro::echo_body();
+    g.h.resume();
+    int v = 0;
+    for (auto _ : state) benchmark::DoNotOptimize(v = g.send(v));
+}
+BENCHMARK(send_floor)->Name("send/floor");
+
+static void send_twoway(benchmark::State &state) {
+    auto g = tw_echo();
+    g.next();
+    int v = 0;
+    for (auto _ : state) benchmark::DoNotOptimize(v = g.send(v));
+}
+BENCHMARK(send_twoway)->Name("send/twoway");
+
+static void next_twoway(benchmark::State &state) {
+    auto g = tw_counter();
+    for (auto _ : state) benchmark::DoNotOptimize(g.next());
+}
+BENCHMARK(next_twoway)->Name("next/twoway");
+
+static void send_coroutine2(benchmark::State &state) {
+    using coro = boost::coroutines2::coroutine<int>;
+    int out = 0;
+    coro::push_type sink([&](coro::pull_type &in) {
+        for (int v : in) out = v + 1;
+    });
+    int v = 0;
+    for (auto _ : state) {
+        sink(v); // one int in, one int out: a round trip through the stackful coroutine
+        benchmark::DoNotOptimize(v = out);
+    }
+}
+BENCHMARK(send_coroutine2)->Name("send/coroutine2");
+
+static void yield_from_twoway(benchmark::State &state) {
+    auto g = tw_chain(static_cast<int>(state.range(0)));
+    g.next();
+    int v = 0;
+    for (auto _ : state) benchmark::DoNotOptimize(v = g.send(v));
+}
+BENCHMARK(yield_from_twoway)->Name("yield_from/twoway")->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000);
+
+static void create_destroy_floor(benchmark::State &state) {
+    int sink = 0;
+    for (auto _ : state) {
+        auto c = floor_coro::once_body(&sink);
+        c.h.resume();
+        c.h.destroy();
+    }
+    benchmark::DoNotOptimize(sink);
+}
+BENCHMARK(create_destroy_floor)->Name("create_destroy/floor");
+
+static void create_destroy_twoway(benchmark::State &state) {
+    int sink = 0;
+    for (auto _ : state) {
+        auto g = tw_once(&sink);
+        benchmark::DoNotOptimize(g.step().is_returned());
+    }
+    benchmark::DoNotOptimize(sink);
+}
+BENCHMARK(create_destroy_twoway)->Name("create_destroy/twoway");
+
+static void destroy_suspended_floor(benchmark::State &state) {
+    int sink = 0;
+    for (auto _ : state) {
+        auto c = floor_coro::suspended_body(&sink);
+        c.h.resume();
+        c.h.destroy(); // frees the frame, runs no handler
+    }
+    benchmark::DoNotOptimize(sink);
+}
+BENCHMARK(destroy_suspended_floor)->Name("destroy_suspended/floor");
+
+static void destroy_suspended_twoway(benchmark::State &state) {
+    int sink = 0;
+    for (auto _ : state) {
+        auto g = tw_suspended(&sink);
+        g.next();
+    } // the destructor closes the suspended generator (Python's finalizer), then frees the frame
+    benchmark::DoNotOptimize(sink);
+}
+BENCHMARK(destroy_suspended_twoway)->Name("destroy_suspended/twoway");
+
+static void close_twoway(benchmark::State &state) {
+    int sink = 0;
+    for (auto _ : state) {
+        auto g = tw_suspended(&sink);
+        g.next();
+        g.close();
+    }
+    benchmark::DoNotOptimize(sink);
+}
+BENCHMARK(close_twoway)->Name("close/twoway");
+
+[[gnu::noinline]] static void throws() { throw bench_error(); }
+
+static void throw_cxx(benchmark::State &state) {
+    int caught = 0;
+    for (auto _ : state) {
+        try {
+            throws();
+        } catch (const bench_error &) {
+            ++caught;
+        }
+    }
+    benchmark::DoNotOptimize(caught);
+}
+BENCHMARK(throw_cxx)->Name("throw/cxx");
+
+static void throw_twoway(benchmark::State &state) {
+    auto g = tw_catcher();
+    g.next();
+    for (auto _ : state) benchmark::DoNotOptimize(g.throw_exception(bench_error()));
+}
+BENCHMARK(throw_twoway)->Name("throw/twoway");
+
+// ---- memory: what a suspended generator costs --------------------------------------------------------
+namespace {
+std::size_t last_allocation = 0;
+bool recording = false;
+} // namespace
+
+void *operator new(std::size_t n) {
+    if (recording) last_allocation = n;
+    if (void *p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void *p) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t) noexcept { std::free(p); }
+
+static void memory_suspended_generator(benchmark::State &state) {
+    int sink = 0;
+    recording = true;
+    auto g = tw_suspended(&sink);
+    recording = false;
+    const std::size_t twoway_frame = last_allocation;
+    recording = true;
+    auto c = floor_coro::suspended_body(&sink);
+    recording = false;
+    const std::size_t floor_frame = last_allocation;
+    g.next();
+    c.h.resume();
+    for (auto _ : state) benchmark::DoNotOptimize(sink);
+    c.h.destroy();
+    state.counters["twoway_frame_bytes"] = static_cast<double>(twoway_frame);
+    state.counters["floor_frame_bytes"] = static_cast<double>(floor_frame);
+    state.counters["generator_object_bytes"] = static_cast<double>(sizeof(g));
+}
+BENCHMARK(memory_suspended_generator)->Name("memory/suspended_generator")->Iterations(1);
+
+BENCHMARK_MAIN();
