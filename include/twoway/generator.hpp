@@ -125,6 +125,7 @@ public:
         self_->st = generator_state::suspended;
         self_->child = &c;
         c.parent = self_;
+        c.delegated = true;
         r->leaf = c.adopt_subtree(r);
         r->sent = nullptr; // Y2: the first step is always next()
         r->transfer = r->advance();
@@ -216,8 +217,11 @@ public:
 
     // Python: next(g) / g.send(None). Returns the next yielded value; raises stop_type at the end.
     Y next() {
-        promise_type &p = idle();
-        if (p.st == generator_state::closed) throw stop_type{}; // N7, R4
+        if (!h_ || !h_.promise().resumable()) [[unlikely]] {
+            promise_type &p = idle();
+            if (p.st == generator_state::closed) throw stop_type{}; // N7, R4
+        }
+        promise_type &p = h_.promise();
         p.sent = nullptr;
         p.run();
         return finish(p);
@@ -227,11 +231,12 @@ public:
     Y send(detail::send_arg<S> v)
         requires(!std::is_void_v<S>)
     {
-        promise_type &p = idle();
-        if (p.st != generator_state::suspended) [[unlikely]] {
+        if (!h_ || !h_.promise().resumable()) [[unlikely]] {
+            promise_type &p = idle();
             if (p.st == generator_state::closed) throw stop_type{}; // N7: not TypeError
             throw type_error(messages::just_started);               // N1
         }
+        promise_type &p = h_.promise();
         p.sent = std::addressof(v);
         p.run();
         return finish(p);
@@ -350,7 +355,7 @@ private:
     promise_type &idle() {
         promise_type &p = live();
         if (p.root->running) throw value_error(messages::already_executing); // N6, before the CLOSED check
-        if (p.parent) [[unlikely]]
+        if (p.delegated) [[unlikely]]
             throw value_error("generator is being delegated to: drive the delegating generator instead");
         return p;
     }

@@ -86,12 +86,20 @@ struct node {
     std::exception_ptr inject; // to be raised at the leaf's suspension point
     std::exception_ptr error;  // what escaped this frame
     generator_state st = generator_state::created; // created, suspended or closed
-    bool running = false; // root only: a call is executing the chain
+    bool running = false;   // root only: a call is executing the chain
+    bool delegated = false; // a generator is delegating to this one (parent is set)
     std::coroutine_handle<> transfer; // root only: the frame the driver must resume next
 
     node() = default;
     node(const node &) = delete;
     node &operator=(const node &) = delete;
+
+    // True when this generator can be resumed right away by its own caller: suspended at a yield, not
+    // running, not delegated to. (Three byte tests: one wider load over bytes that were just stored one
+    // by one defeats store-to-load forwarding and is slower.)
+    [[nodiscard]] bool resumable() const noexcept {
+        return st == generator_state::suspended && !running && !delegated;
+    }
 
     // Every generator of a running chain reports RUNNING (S3, Y17).
     [[nodiscard]] generator_state state() const noexcept {
@@ -143,6 +151,7 @@ struct node {
         node *r = root;
         p->child = nullptr;
         parent = nullptr;
+        delegated = false;
         leaf = adopt_subtree(this);
         r->leaf = p;
     }
@@ -239,6 +248,7 @@ struct final_awaiter {
             node *r = n.root;
             p->child = nullptr;
             n.parent = nullptr;
+            n.delegated = false;
             n.root = &n;
             n.leaf = &n;
             r->leaf = p;
