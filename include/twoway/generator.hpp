@@ -269,8 +269,13 @@ public:
             return return_value_t<R>();
         }
         if (p.st == generator_state::closed) return return_value_t<R>(); // C3
-        p.close_chain(nullptr);
+        const auto exit = std::make_exception_ptr(generator_exit());
+        const auto raised = p.close_chain(exit);
         if (p.st != generator_state::closed) throw runtime_error(messages::ignored_exit); // C6, C7
+        if (p.error && p.error == exit && raised == exit) { // our GeneratorExit came back: C4, no rethrow needed
+            p.error = nullptr;
+            return return_value_t<R>();
+        }
         if (p.error) {
             try {
                 detail::raise_from_frame(std::exchange(p.error, nullptr)); // C8, P4

@@ -160,7 +160,8 @@ struct node {
     // generator of its own, its return value discarded and its error, if any, raised in its
     // delegator instead of GeneratorExit. Last, `exit` (or a fresh GeneratorExit) is raised in this
     // generator itself. Leaves this root finished or suspended for the typed caller to interpret.
-    void close_chain(std::exception_ptr exit) noexcept {
+    // `exit` is raised in this generator unless a subgenerator's close failed; returns what was raised.
+    std::exception_ptr close_chain(std::exception_ptr exit) noexcept {
         running = true;
         node *x = leaf;
         std::exception_ptr pending;
@@ -171,23 +172,33 @@ struct node {
         while (x != this) {
             node *p = x->parent;
             x->detach();
-            x->inject = pending ? std::move(pending) : std::make_exception_ptr(generator_exit());
+            const bool fresh_exit = !pending;
+            std::exception_ptr raised = fresh_exit ? std::make_exception_ptr(generator_exit()) : std::move(pending);
+            x->inject = raised;
             x->sent = nullptr;
             x->run();
-            pending = close_outcome(*x);
+            pending = close_outcome(*x, fresh_exit ? raised : nullptr);
             x = p;
         }
-        inject = pending ? std::move(pending) : (exit ? std::move(exit) : std::make_exception_ptr(generator_exit()));
+        std::exception_ptr raised = pending ? std::move(pending) : std::move(exit);
+        inject = raised;
         sent = nullptr;
         resume_from(handle);
         running = false;
+        return raised;
     }
 
     // What closing node x raises in its delegator: nothing if GeneratorExit came out or it returned,
-    // RuntimeError if it yielded (it stays suspended), otherwise its own error.
-    static std::exception_ptr close_outcome(node &x) noexcept {
+    // RuntimeError if it yielded (it stays suspended), otherwise its own error. `exit` is the GeneratorExit
+    // that was thrown into x, if it was one: when that very object comes back, no rethrow is needed to
+    // classify it (a C++ throw is the dominant cost of closing).
+    static std::exception_ptr close_outcome(node &x, const std::exception_ptr &exit) noexcept {
         if (x.st != generator_state::closed) return std::make_exception_ptr(runtime_error(messages::ignored_exit));
         if (!x.error) return nullptr;
+        if (exit && x.error == exit) {
+            x.error = nullptr;
+            return nullptr;
+        }
         try {
             raise_from_frame(std::exchange(x.error, nullptr));
         } catch (const generator_exit &) {
@@ -196,6 +207,7 @@ struct node {
             return std::current_exception();
         }
     }
+
 };
 
 // Awaited at every co_yield of a value. yield_value has already pointed the root's channel at the value
