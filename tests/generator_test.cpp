@@ -425,3 +425,63 @@ TEST(Generator, UsingNoneAsAValueIsACheckedError) {
     doubler.next();
     EXPECT_THROW(doubler.next(), twoway::none_error);
 }
+
+generator<int> closes_noisily(std::vector<std::string> &log) {
+    try {
+        co_yield 1;
+    } catch (const twoway::generator_exit &) {
+        log.push_back("closing");
+        throw std::runtime_error("error while closing"); // goes to the unraisable hook
+    }
+}
+
+TEST(Generator, F4FinalizingInsideAHandlerLeavesTheHandledExceptionAlone) {
+    std::vector<std::string> log;
+    auto previous = twoway::set_unraisable_hook([&](const twoway::unraisable &) { log.push_back("unraisable"); });
+    try {
+        try {
+            throw std::invalid_argument("in flight");
+        } catch (const std::invalid_argument &) {
+            {
+                auto g = closes_noisily(log);
+                g.next();
+            } // finalized here, in the middle of the handler
+            throw; // the handled exception is still the one being handled
+        }
+    } catch (const std::invalid_argument &e) {
+        log.push_back(e.what());
+    }
+    twoway::set_unraisable_hook(std::move(previous));
+    EXPECT_EQ(log, (std::vector<std::string>{"closing", "unraisable", "in flight"}));
+}
+
+generator<int, int> relay() {
+    for (;;) {
+        auto v = co_yield 0;
+        co_yield *v;
+    }
+}
+
+TEST(Generator, S9AResumptionReturnsToWhoeverMadeThatCall) {
+    auto g = relay();
+    g.next();
+    auto first_caller = [&] { return g.send(1); };
+    auto second_caller = [&] {
+        g.next();
+        return g.send(2);
+    };
+    EXPECT_EQ(first_caller(), 1);
+    EXPECT_EQ(second_caller(), 2);
+}
+
+TEST(Generator, N8SentAndYieldedValuesKeepTheirIdentityUntilMovedOut) {
+    auto g = []() -> generator<std::string, std::string> {
+        auto in = co_yield std::string("out");
+        co_yield std::move(*in);
+    }();
+    EXPECT_EQ(g.next(), "out");
+    std::string big(1000, 'x');
+    const char *data = big.data();
+    auto back = g.send(std::move(big));
+    EXPECT_EQ(back.data(), data); // moved through the generator and back, never copied
+}
