@@ -207,3 +207,30 @@ TEST(ContextManager, DecorateKeepsRvalueArgumentsByValueAndLvaluesByReference) {
     EXPECT_EQ(f(), 1);
     EXPECT_EQ(log, (log_t{"enter tmp"})); // the string was kept by value, the log by reference
 }
+
+namespace {
+twoway::generator<int> replaces_int_with_int() {
+    try {
+        co_yield 0;
+    } catch (int) {
+        throw 2; // a different exception object, of the same non-class type
+    }
+}
+} // namespace
+
+TEST(ContextManager, M8M9IdentityHoldsForExceptionsOfNonClassType) {
+    // The same int object back is the original (M8); a new int is a replacement (M9).
+    try {
+        twoway::with(twoway::contextmanager(replaces_int_with_int)(), [] { throw 1; });
+        FAIL();
+    } catch (int e) {
+        EXPECT_EQ(e, 2);
+    }
+    log_t log;
+    try {
+        twoway::with(twoway::contextmanager(two_yields)(log), [] { throw 7; }); // does not catch it
+        FAIL();
+    } catch (int e) {
+        EXPECT_EQ(e, 7);
+    }
+}

@@ -29,7 +29,8 @@ namespace twoway {
 
 namespace detail {
 
-// Python's `a is b` for two exceptions.
+// The address of an exception object (tests compare it with what a handler caught). Identity checks
+// compare exception_ptrs instead: equal exactly when they point to the same object, of any type.
 inline const void *exception_address(const std::exception_ptr &e) noexcept {
     if (!e) return nullptr;
     try {
@@ -93,19 +94,17 @@ public:
             (void)gen_.throw_exception(value); // M5: the same object, at the generator's yield
         } catch (const stop_iteration<> &) {
             // M7: the generator caught it and finished: suppress (unless the StopIteration *is* value)
-            return detail::exception_address(std::current_exception()) != detail::exception_address(value);
+            return std::current_exception() != value;
         } catch (const std::runtime_error &exc) {
-            const auto cur = std::current_exception();
-            if (detail::exception_address(cur) == detail::exception_address(value)) return false; // M10
+            if (std::current_exception() == value) return false; // M10
             if (auto *nested = dynamic_cast<const std::nested_exception *>(&exc)) {
                 // M10: the PEP 479 rewrite of a StopIteration from the block gives back the original.
-                if (is_stop_iteration(value) &&
-                    detail::exception_address(nested->nested_ptr()) == detail::exception_address(value))
+                if (is_stop_iteration(value) && nested->nested_ptr() == value)
                     return false;
             }
             throw;
         } catch (...) {
-            if (detail::exception_address(std::current_exception()) != detail::exception_address(value)) throw; // M9
+            if (std::current_exception() != value) throw; // M9
             return false; // M8: the very exception came back: propagate the original
         }
         gen_.close(); // M6: it yielded again
