@@ -2,7 +2,7 @@
 //
 //   check_doc_snippets DOC.md ROOT
 //
-// Every fenced ```cpp block in DOC.md must come right after a line `<!-- snippet: PATH -->`, and its
+// Every fenced code block in DOC.md (any language) must come right after a line `<!-- snippet: PATH -->`, and its
 // text must appear verbatim in ROOT/PATH. Exit status 0 only if all blocks are found.
 #include <fstream>
 #include <iostream>
@@ -39,12 +39,12 @@ int main(int argc, char **argv) {
         if (!in_block) {
             if (line.rfind("<!-- snippet: ", 0) == 0) {
                 pending_path = line.substr(14, line.find(" -->") - 14);
-            } else if (line.rfind("```cpp", 0) == 0) {
+            } else if (line.rfind("```", 0) == 0) {
                 in_block = true;
                 block.clear();
                 block_start = lineno;
                 if (pending_path.empty()) {
-                    std::cout << argv[1] << ":" << lineno << ": a cpp block without a snippet marker\n";
+                    std::cout << argv[1] << ":" << lineno << ": a code block without a snippet marker\n";
                     ++failures;
                 }
             } else if (!line.empty()) {
@@ -71,6 +71,10 @@ int main(int argc, char **argv) {
             continue;
         }
         block += line + "\n";
+    }
+    if (in_block) {
+        std::cout << argv[1] << ":" << block_start << ": a code block that is never closed\n";
+        ++failures;
     }
     std::cout << checked << " snippets match their files, " << failures << " problems\n";
     return failures == 0 && checked > 0 ? 0 : 1;
