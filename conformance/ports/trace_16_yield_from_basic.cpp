@@ -9,6 +9,31 @@ using trace::object;
 
 namespace {
 
+// Python's range(n): std::views::iota where the standard library can compile it (clang 14 cannot with
+// libstdc++ 12's <ranges>, libc++ 14 has no views), otherwise a small input range of its own.
+#if defined(__cpp_lib_ranges) && !(defined(__clang__) && __clang_major__ < 15)
+auto python_range(int n) { return std::views::iota(0, n); }
+#else
+struct python_range {
+    explicit python_range(int count) : n(count) {}
+    int n;
+    struct iterator {
+        int i;
+        using value_type = int;
+        using difference_type = std::ptrdiff_t;
+        int operator*() const { return i; }
+        iterator &operator++() {
+            ++i;
+            return *this;
+        }
+        void operator++(int) { ++i; }
+        bool operator==(const iterator &) const = default;
+    };
+    iterator begin() const { return {0}; }
+    iterator end() const { return {n}; }
+};
+#endif
+
 // One delegator for every operand type: Y is what the operand yields, the result is any object.
 template <class Y, class Source>
 twoway::generator<Y, void, object> delegate(Source source) {
@@ -59,7 +84,7 @@ int main() {
     trace::register_stop_type<object>();
     collect<int>("list", std::vector<int>{1, 2, 3});
     collect<char>("string", std::string("ab"));
-    collect<int>("range", std::views::iota(0, 3));
+    collect<int>("range", python_range(3));
     collect<int>("empty tuple", std::vector<int>{});
 
     auto g = delegate<std::string>(sub(2));

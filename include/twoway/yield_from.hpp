@@ -54,6 +54,11 @@ struct range_position<Op, true> {
     using type = std::optional<std::ranges::iterator_t<Op>>;
 };
 
+// Whether an iterator object can be sent an S. A concept, so that the void test short-circuits before
+// `S &&` is formed (a plain && in a bool expression would still form void&&).
+template <class Op, class S>
+concept sendable = !std::is_void_v<S> && requires(Op &o, std::add_rvalue_reference_t<S> s) { o.send(std::move(s)); };
+
 template <class G, bool Owned>
 struct generator_operand {
     using twoway_delegation = void;
@@ -74,7 +79,7 @@ template <class Y, class S, class Op, bool Owned, bool IsRange>
 class foreign_delegation_awaiter final : public foreign_delegation {
     using ret_type = std::conditional_t<IsRange, void, typename iterator_return<Op>::type>;
     using result_type = return_value_t<ret_type>;
-    static constexpr bool has_send = !IsRange && !std::is_void_v<S> && requires(Op &o, S &&s) { o.send(std::move(s)); };
+    static constexpr bool has_send = !IsRange && sendable<Op, S>;
     static constexpr bool has_throw = !IsRange && requires(Op &o, std::exception_ptr e) { o.throw_exception(e); };
     static constexpr bool has_close = !IsRange && requires(Op &o) { o.close(); };
 
