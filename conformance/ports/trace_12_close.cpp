@@ -7,10 +7,7 @@ const auto context = trace::chained("__context__", /*with_message=*/false);
 
 std::exception_ptr attempt(const std::string &label, const auto &fn) { return trace::attempt(label, fn, context); }
 
-struct finally_print { // Python's finally: print, on every way out
-    const char *text;
-    ~finally_print() { std::cout << text; }
-};
+using trace::finally_print; // Python's finally: print, on every way out
 
 twoway::generator<int> with_finally() {
     std::cout << "  [gen] start\n";

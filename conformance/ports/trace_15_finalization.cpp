@@ -6,10 +6,7 @@
 
 namespace {
 
-struct finally_print {
-    std::string text;
-    ~finally_print() { std::cout << text; }
-};
+using trace::finally_print;
 
 twoway::generator<int> with_finally(std::string tag) {
     finally_print f{"  [" + tag + "] finally\n"};

@@ -10,10 +10,7 @@ std::exception_ptr attempt(const std::string &label, const auto &fn) { return tr
 
 PY_EXCEPTION(Boom);
 
-struct finally_print {
-    const char *text;
-    ~finally_print() { std::cout << text; }
-};
+using trace::finally_print; // Python's finally: print, on every way out
 
 // GeneratorExit's args: () without a message, ('mine',) with one.
 std::string args_of(const twoway::generator_exit &e) {

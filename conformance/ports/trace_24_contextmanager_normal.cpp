@@ -12,10 +12,7 @@ const auto context = [](const std::exception_ptr &e) -> std::string {
 };
 std::exception_ptr attempt(const std::string &label, const auto &fn) { return trace::attempt(label, fn, context); }
 
-struct finally_print {
-    std::string text;
-    ~finally_print() { std::cout << text; }
-};
+using trace::finally_print; // Python's finally: print, on every way out
 
 twoway::generator<std::string> resource_gen(std::string name) {
     std::cout << "  [" << name << "] setup\n";

@@ -7,10 +7,7 @@ namespace {
 const auto context = trace::chained("__context__");
 std::exception_ptr attempt(const std::string &label, const auto &fn) { return trace::attempt(label, fn, context); }
 
-struct finally_print {
-    const char *text;
-    ~finally_print() { std::cout << text; }
-};
+using trace::finally_print; // Python's finally: print, on every way out
 
 PY_EXCEPTION(ZeroDivisionError);
 PY_EXCEPTION(LookupError);

@@ -282,6 +282,12 @@ inline std::function<std::string(const std::exception_ptr &)> chained(const std:
     };
 }
 
+// Python's `finally: print(text)`: a local whose destructor prints, on every way out of the scope.
+struct finally_print {
+    std::string text;
+    ~finally_print() { std::cout << text; }
+};
+
 // A line of the Python trace that has no C++ meaning: the comparison skips it. The port's source
 // says why, in a comment at the call.
 inline void skip_line(const std::string &reason) { std::cout << "~skip~ " << reason << "\n"; }
