@@ -1,14 +1,14 @@
-// twoway/detail/node.hpp — the type-erased part of every generator's promise: its state, its place
-// in a delegation chain, and (on the outermost generator, "the root") the channel through which
-// values and exceptions travel.
+// twoway/detail/node.hpp — the type-erased part of every generator's promise: its state, its place in
+// a delegation chain, and (on the outermost generator, "the root") the channel through which values and
+// exceptions travel. Every state transition of the library is one of the named operations below.
 //
-// A chain root -> ... -> leaf is a doubly linked list of nodes. The root knows the leaf, so every
-// send/next/throw reaches the innermost generator in O(1); the leaf's yield writes straight into
-// the root's channel. Control moves down (delegation starts) and up (a child finishes) through a
-// trampoline in the root's driver loop: an awaiter records the frame to run next and suspends, the
-// driver resumes it. So neither direction grows the C++ stack with depth, at any optimisation level
-// and under sanitizers (GCC turns a symmetric-transfer return into a tail call only at -O2 and not
-// under ASan, which overflows the stack for deep chains).
+// A chain root -> ... -> leaf is a doubly linked list of nodes. The root caches the leaf's frame, so
+// every send/next/throw resumes the innermost generator in O(1); the leaf's yield writes straight into
+// the root's channel. Control moves down (a delegation starts) and up (a subgenerator finishes) through
+// a trampoline in the root's driver loop: the frame that finished or delegated records where control
+// goes and suspends, and the driver resumes it. So neither direction grows the C++ stack with depth, at
+// any optimisation level and under sanitizers (GCC turns a symmetric-transfer return into a tail call
+// only at -O2 and not under ASan, which overflows the stack for deep chains).
 #pragma once
 
 #include <coroutine>
@@ -17,42 +17,27 @@
 #include <utility>
 
 #include "twoway/exceptions.hpp"
+#include "twoway/generator_state.hpp"
 #include "twoway/stop_iteration.hpp"
+#include "twoway/subiterator.hpp"
 
-namespace twoway {
+#if defined(__GNUC__)
+#define TWOWAY_COLD __attribute__((noinline, cold))
+#else
+#define TWOWAY_COLD
+#endif
 
-enum class generator_state : unsigned char { created, suspended, running, closed };
-
-// inspect.getgeneratorstate() spelling.
-constexpr const char *to_string(generator_state s) noexcept {
-    switch (s) {
-    case generator_state::created: return "GEN_CREATED";
-    case generator_state::suspended: return "GEN_SUSPENDED";
-    case generator_state::running: return "GEN_RUNNING";
-    case generator_state::closed: return "GEN_CLOSED";
-    }
-    return "?";
-}
-
-// What Python's gi_yieldfrom shows: the direct subiterator of a generator suspended in a delegation.
-struct subiterator {
-    enum class kind : unsigned char { generator, iterator, range };
-    kind what;
-    const std::type_info *type; // the operand's type (for a generator, its generator<> type)
-    const void *address;        // identity: a generator's frame, or the operand object
-};
-
-namespace detail {
+namespace twoway::detail {
 
 struct node;
 
-// A delegation to something that is not a twoway generator (an iterator object or a C++ range).
-// Its awaiter lives in the delegator's frame and is driven directly by the root, without
-// resuming the delegator, for as long as the subiterator produces values.
+// A delegation to something that is not a twoway generator (an iterator object or a C++ range). Its
+// awaiter lives in the delegator's frame and is driven by the root without resuming the delegator, for
+// as long as the subiterator produces values.
 struct foreign_delegation {
-    // One forwarded next/send/throw, read from root.sent / root.inject. true: a value was produced
-    // (root.yielded points at it) and the delegation goes on; false: it is over and the delegator
-    // must be resumed to receive the result or the exception.
+    // One forwarded next/send/throw, read from the root's channel. true: a value was produced (the root's
+    // `yielded` points at it) and the delegation goes on; false: it is over and the delegator must be
+    // resumed to receive the result or the exception.
     virtual bool step(node &root) noexcept = 0;
     // Y11/Y12: ends the delegation by closing the subiterator; returns what its close() raised.
     virtual std::exception_ptr close() noexcept = 0;
@@ -62,8 +47,8 @@ protected:
     ~foreign_delegation() = default;
 };
 
-// Rethrows e as it must look once it has left a generator frame: PEP 479 turns a StopIteration
-// into RuntimeError("generator raised StopIteration") with the original as its cause (P1-P4).
+// Rethrows e as it must look once it has left a generator frame: PEP 479 turns a StopIteration into
+// RuntimeError("generator raised StopIteration") with the original as its cause (P1-P4).
 [[noreturn]] inline void raise_from_frame(std::exception_ptr e) {
     try {
         std::rethrow_exception(std::move(e));
@@ -72,67 +57,166 @@ protected:
     }
 }
 
-struct node {
-    std::coroutine_handle<> handle;
-    node *root = this;   // outermost generator of the chain this one is in (itself when free)
-    node *parent = nullptr;  // the generator delegating to this one
-    node *child = nullptr;   // the generator this one delegates to
-    node *leaf = this;       // root only: innermost generator of the chain
-    foreign_delegation *foreign = nullptr; // set while suspended in a non-generator delegation
-    // The channel (root only). yielded and sent point into the frames and stacks that own the
-    // values, so nothing is copied or allocated on the way through.
-    void *yielded = nullptr;
-    void *sent = nullptr; // nullptr is Python's None
-    std::exception_ptr inject; // to be raised at the leaf's suspension point
-    std::exception_ptr error;  // what escaped this frame
-    generator_state st = generator_state::created; // created, suspended or closed
-    bool running = false;   // root only: a call is executing the chain
-    bool delegated = false; // a generator is delegating to this one (parent is set)
-    std::coroutine_handle<> transfer; // root only: the frame the driver must resume next
+inline bool is_generator_exit(const std::exception_ptr &e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const generator_exit &) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
 
-    node() = default;
+// What a generator type is, for introspection and for the send-type check of a delegation.
+struct generator_info {
+    const std::type_info *generator_type;
+    const std::type_info *send_type; // null when S is void: the generator never reads a sent value
+};
+
+// The root's `sent` points here while an exception waits in `inject`: the yield awaiter tells None,
+// a value and an exception apart with the one pointer it has to load anyway.
+inline char raise_pending_tag;
+inline void *const raise_pending = &raise_pending_tag;
+
+// How a resumption of a chain ended, as CPython's gen_send_ex2 reports it.
+enum class outcome : unsigned char {
+    yielded,   // the root's `yielded` points at the value
+    returned,  // the root finished normally; its return value is in its return slot
+    raised,    // the root finished with an exception, in its `error`
+    exhausted, // the generator was already closed: nothing ran (N7, R4)
+};
+
+// The state diagram (one byte per node, `bits`):
+//
+//          first resume (start)              final suspend (finish: co_return or an escaping error)
+//   CREATED ───────────────────> SUSPENDED ───────────────────────────────────────────────────> CLOSED
+//      └──────────── close() or throw() before the first resume (close_unstarted: C2, T8) ────────┘
+//
+// RUNNING is not a state of its own node: a generator is RUNNING while its root's running bit is set
+// (begin_call / end_call), so every generator of a running chain reports RUNNING (S3, Y17). A SUSPENDED
+// generator can also be DELEGATED (link / unlink, detach): a delegator drives it, and calls on it are
+// refused. On a root, two more bits tell the driver that control moved: `transfer_bit` (resume
+// `resume_point` again: a delegation began or a subgenerator finished, hand_over) and `foreign_bit` (the
+// leaf is suspended in a delegation to a non-generator: step it in place, enter_foreign/leave_foreign).
+//
+// SUSPENDED is 0 and the flags are bits of the same byte, so "suspended, idle, a root, nothing pending"
+// is one compare with zero on entry, and "yielded normally" one compare after the resume.
+struct node {
+    enum : unsigned char {
+        own_suspended = 0,
+        own_created = 1,
+        own_closed = 2,
+        own_mask = 3,
+        running_bit = 4,   // root: a call is executing the chain
+        delegated_bit = 8, // a generator is delegating to this one (parent is set)
+        foreign_bit = 16,  // root: the chain's leaf is suspended in a foreign delegation
+        transfer_bit = 32, // root: the driver must resume resume_point again
+    };
+    enum : unsigned char {
+        no_exit_handlers_option = 1, // the body declared it has no GeneratorExit handlers
+        orphaned_option = 2,         // its generator object is gone; the delegation to it owns the frame
+    };
+
+    unsigned char bits = own_created;
+    unsigned char options = 0;
+    // The channel (root only): pointers into the frames and stacks that own the values, so nothing is
+    // copied or allocated on the way through.
+    void *sent = nullptr; // nullptr is Python's None; raise_pending: raise `inject`
+    void *yielded = nullptr;
+    std::coroutine_handle<> resume_point; // root: the leaf's frame
+    node *root = this;                    // outermost generator of the chain this one is in (itself when free)
+    node *parent = nullptr;               // the generator delegating to this one
+    node *child = nullptr;                // the generator this one delegates to
+    node *leaf = this;                    // root: innermost generator of the chain
+    foreign_delegation *foreign = nullptr; // set while this generator is suspended in a foreign delegation
+    const generator_info *info;
+    std::coroutine_handle<> handle;
+    std::exception_ptr inject; // root: to be raised at the leaf's suspension point
+    std::exception_ptr error;  // what escaped this frame
+
+    node(std::coroutine_handle<> h, const generator_info &i) noexcept : resume_point(h), info(&i), handle(h) {}
     node(const node &) = delete;
     node &operator=(const node &) = delete;
 
-    // True when this generator can be resumed right away by its own caller: suspended at a yield, not
-    // running, not delegated to. (Three byte tests: one wider load over bytes that were just stored one
-    // by one defeats store-to-load forwarding and is slower.)
-    [[nodiscard]] bool resumable() const noexcept {
-        return st == generator_state::suspended && !running && !delegated;
-    }
-
-    // Every generator of a running chain reports RUNNING (S3, Y17).
+    // ---- reading the state ---------------------------------------------------------------------------
+    [[nodiscard]] unsigned char own() const noexcept { return bits & own_mask; }
+    [[nodiscard]] bool closed() const noexcept { return own() == own_closed; }
+    [[nodiscard]] bool delegated() const noexcept { return bits & delegated_bit; }
+    [[nodiscard]] bool chain_running() const noexcept { return root->bits & running_bit; }
     [[nodiscard]] generator_state state() const noexcept {
-        return root->running ? generator_state::running : st;
-    }
-
-    // Where the next resumption of this root's chain must go, or null if there is nothing to resume.
-    // A foreign delegation at the leaf is stepped in place; only when it ends does its delegator
-    // frame resume.
-    std::coroutine_handle<> advance() noexcept {
-        node *l = leaf;
-        if (l->foreign) [[unlikely]] {
-            if (l->foreign->step(*this)) return nullptr;
-            l->foreign = nullptr;
-        }
-        return l->handle;
-    }
-
-    // The trampoline: resumes h, then whatever frame the chain handed control to, until the chain
-    // suspends with nothing left to run. Most resumptions hand nothing on: one check after the first.
-    void resume_from(std::coroutine_handle<> h) noexcept {
-        if (!h) return;
-        h.resume();
-        if (transfer) [[unlikely]] {
-            while ((h = std::exchange(transfer, nullptr))) h.resume();
+        if (chain_running()) return generator_state::running;
+        switch (own()) {
+        case own_created: return generator_state::created;
+        case own_closed: return generator_state::closed;
+        default: return generator_state::suspended;
         }
     }
+    // The fast path's test: a root, suspended at a yield, idle, with nothing pending.
+    [[nodiscard]] bool ready() const noexcept { return bits == own_suspended; }
 
-    // Runs this root's chain until it yields or this generator finishes.
-    void run() noexcept {
-        running = true;
-        resume_from(advance());
-        running = false;
+    // What gi_yieldfrom shows of this generator.
+    [[nodiscard]] subiterator describe() const noexcept {
+        return {subiterator::kind::generator, info->generator_type, handle.address()};
+    }
+
+    // ---- transitions -----------------------------------------------------------------------------------
+    void start() noexcept { bits = static_cast<unsigned char>(bits & ~own_mask); } // CREATED -> SUSPENDED
+    void close_unstarted() noexcept { bits = static_cast<unsigned char>((bits & ~own_mask) | own_closed); }
+    void begin_call() noexcept { bits |= running_bit; }
+    void end_call() noexcept { bits = static_cast<unsigned char>(bits & ~running_bit); }
+    // Control moved along the chain: the driver resumes h next (a root's operation).
+    void hand_over(std::coroutine_handle<> h) noexcept {
+        resume_point = h;
+        bits |= transfer_bit;
+    }
+    void enter_foreign(foreign_delegation *f) noexcept { // this node is the leaf
+        foreign = f;
+        root->bits |= foreign_bit;
+    }
+    void leave_foreign() noexcept { // root: its leaf's foreign delegation is over
+        leaf->foreign = nullptr;
+        bits = static_cast<unsigned char>(bits & ~foreign_bit);
+    }
+    // Makes l (a node of this root's chain) its innermost generator.
+    void set_leaf(node *l) noexcept {
+        leaf = l;
+        resume_point = l->handle;
+        bits = static_cast<unsigned char>(l->foreign ? bits | foreign_bit : bits & ~foreign_bit);
+    }
+
+    // At final suspension: CLOSED, and if a generator was delegating to this one, control goes back to it
+    // (its delegation awaiter collects the return value or the error from this promise).
+    void finish() noexcept {
+        if (node *p = parent) {
+            node *r = root;
+            unlink(p);
+            bits = own_closed;
+            r->set_leaf(p);
+            r->hand_over(p->handle);
+        } else {
+            bits = static_cast<unsigned char>((bits & ~own_mask) | own_closed);
+        }
+    }
+
+    // This (a SUSPENDED delegator, the leaf of its chain) starts delegating to c, a root: c's chain joins
+    // this one, and its first step is next() (Y2).
+    void link(node &c) noexcept {
+        node *r = root;
+        child = &c;
+        c.parent = this;
+        c.bits = static_cast<unsigned char>((c.bits & ~own_mask & ~foreign_bit & ~transfer_bit) | delegated_bit);
+        r->set_leaf(c.adopt_subtree(r));
+        r->sent = nullptr;
+        r->hand_over(r->resume_point);
+    }
+
+    // Cuts this node (with what it delegates to) out of its parent's chain; it becomes a root again.
+    void detach() noexcept {
+        node *p = parent;
+        node *r = root;
+        unlink(p);
+        set_leaf(adopt_subtree(this));
+        r->set_leaf(p);
     }
 
     // Makes r the root of this node's subtree; returns the subtree's innermost node.
@@ -145,47 +229,104 @@ struct node {
         }
     }
 
-    // Cuts this node (with what it delegates to) out of its parent's chain; it becomes a root.
-    void detach() noexcept {
-        node *p = parent;
-        node *r = root;
-        p->child = nullptr;
-        parent = nullptr;
-        delegated = false;
-        leaf = adopt_subtree(this);
-        r->leaf = p;
+    // Values sent to a root reach whichever generator of its chain is the leaf, through generators that
+    // read none (S = void). So when c's chain joins this one, every generator of it that reads a value
+    // must read the root's send type; returns the first that does not (null: none). O(c's chain), like
+    // the adoption that follows.
+    [[nodiscard]] const node *send_type_mismatch(const node &c) const noexcept {
+        const std::type_info *sent_type = root->info->send_type;
+        if (!sent_type) return nullptr; // the root sends only None
+        for (const node *x = &c; x; x = x->child)
+            if (x->info->send_type && *x->info->send_type != *sent_type) return x;
+        return nullptr;
     }
 
-    // Closes the chain under this root innermost-first (Y11, Y14): each subgenerator is closed as a
-    // generator of its own, its return value discarded and its error, if any, raised in its
-    // delegator instead of GeneratorExit. Last, `exit` (or a fresh GeneratorExit) is raised in this
-    // generator itself. Leaves this root finished or suspended for the typed caller to interpret.
-    // `exit` is raised in this generator unless a subgenerator's close failed; returns what was raised.
-    std::exception_ptr close_chain(std::exception_ptr exit) noexcept {
-        running = true;
+    // ---- driving -----------------------------------------------------------------------------------------
+    // The trampoline (root, running): performs the control transfers the chain asked for, stepping a
+    // foreign delegation in place, until the chain yields or the root finishes.
+    // A foreign delegation that has just begun already holds its first value: it is stepped only when a
+    // transfer is due.
+    void settle() noexcept {
+        while (bits & transfer_bit) {
+            bits = static_cast<unsigned char>(bits & ~transfer_bit);
+            if (bits & foreign_bit) {
+                if (leaf->foreign->step(*this)) return;
+                leave_foreign(); // the delegator resumes to receive the result or the error
+            }
+            resume_point.resume();
+        }
+    }
+
+    // Resumes this root's chain with what is in the channel, however it stands; says how it ended.
+    outcome run() noexcept {
+        begin_call();
+        bits |= transfer_bit; // resume the leaf (or step its foreign delegation)
+        settle();
+        end_call();
+        return result();
+    }
+
+    // After a resumption of the fast path that did not come back with a plain yield.
+    TWOWAY_COLD outcome end_resumption() noexcept {
+        settle();
+        end_call();
+        return result();
+    }
+
+    // How the last resumption ended (after end_call).
+    [[nodiscard]] outcome result() const noexcept {
+        if (!closed()) return outcome::yielded;
+        return error ? outcome::raised : outcome::returned;
+    }
+
+    // ---- closing -------------------------------------------------------------------------------------------
+    // Closes everything this root delegates to, innermost first (Y11, Y14): each subgenerator is closed as
+    // a generator of its own, its return value discarded, and an error it raises is raised in its
+    // delegator instead of GeneratorExit. Returns what must be raised in this generator: null for a
+    // GeneratorExit, or a subgenerator's (or subiterator's) close error.
+    std::exception_ptr close_delegations() noexcept {
+        begin_call();
         node *x = leaf;
         std::exception_ptr pending;
         if (x->foreign) {
             pending = x->foreign->close();
             x->foreign = nullptr;
+            bits = static_cast<unsigned char>(bits & ~foreign_bit);
         }
         while (x != this) {
             node *p = x->parent;
             x->detach();
             const bool fresh_exit = !pending;
             std::exception_ptr raised = fresh_exit ? std::make_exception_ptr(generator_exit()) : std::move(pending);
-            x->inject = raised;
-            x->sent = nullptr;
-            x->run();
+            x->raise_in_leaf(raised);
             pending = close_outcome(*x, fresh_exit ? raised : nullptr);
             x = p;
         }
+        end_call();
+        return pending;
+    }
+
+    // Closes the chain under this root, then raises `exit` in this generator (or a subgenerator's close
+    // error instead). Leaves this root finished or suspended for the typed caller to interpret; returns
+    // what was raised in it.
+    std::exception_ptr close_chain(std::exception_ptr exit) noexcept {
+        std::exception_ptr pending = close_delegations();
         std::exception_ptr raised = pending ? std::move(pending) : std::move(exit);
-        inject = raised;
-        sent = nullptr;
-        resume_from(handle);
-        running = false;
+        raise_in_leaf(raised);
         return raised;
+    }
+
+    // The exception a resumed generator must raise now (its channel then reads None).
+    std::exception_ptr take_pending_raise() noexcept {
+        sent = nullptr;
+        return std::exchange(inject, nullptr);
+    }
+
+    // Raises e at this root's leaf suspension point and runs the chain.
+    outcome raise_in_leaf(std::exception_ptr e) noexcept {
+        inject = std::move(e);
+        sent = raise_pending;
+        return run();
     }
 
     // What closing node x raises in its delegator: nothing if GeneratorExit came out or it returned,
@@ -193,7 +334,7 @@ struct node {
     // that was thrown into x, if it was one: when that very object comes back, no rethrow is needed to
     // classify it (a C++ throw is the dominant cost of closing).
     static std::exception_ptr close_outcome(node &x, const std::exception_ptr &exit) noexcept {
-        if (x.st != generator_state::closed) return std::make_exception_ptr(runtime_error(messages::ignored_exit));
+        if (!x.closed()) return std::make_exception_ptr(runtime_error(messages::ignored_exit));
         if (!x.error) return nullptr;
         if (exit && x.error == exit) {
             x.error = nullptr;
@@ -208,67 +349,13 @@ struct node {
         }
     }
 
-};
-
-// Awaited at every co_yield of a value. yield_value has already pointed the root's channel at the value
-// and marked the generator suspended, so the awaiter only remembers whose yield this is.
-struct yield_awaiter_base {
-    node *self;
-    static constexpr bool await_ready() noexcept { return false; }
-    static constexpr void await_suspend(std::coroutine_handle<>) noexcept {}
-};
-
-// co_yield evaluates to what was sent: maybe<S> (None after next()), or nothing when S is void.
-template <class S>
-struct yield_awaiter : yield_awaiter_base {
-    maybe<S> await_resume() const {
-        node *r = self->root;
-        if (r->inject) [[unlikely]] std::rethrow_exception(std::exchange(r->inject, nullptr));
-        if (!r->sent) return {};
-        return maybe<S>(std::move(*static_cast<S *>(r->sent)));
+private:
+    void unlink(node *p) noexcept {
+        p->child = nullptr;
+        parent = nullptr;
+        root = this;
+        bits = static_cast<unsigned char>(bits & ~delegated_bit);
     }
 };
 
-template <>
-struct yield_awaiter<void> : yield_awaiter_base {
-    void await_resume() const {
-        node *r = self->root;
-        if (r->inject) [[unlikely]] std::rethrow_exception(std::exchange(r->inject, nullptr));
-    }
-};
-
-// A yielded lvalue or converted value is copied into the awaiter, which lives in the frame until the
-// generator is resumed; the caller then moves it out.
-template <class Y, class S>
-struct copying_yield_awaiter : yield_awaiter<S> {
-    Y copy;
-    void await_suspend(std::coroutine_handle<>) noexcept {
-        this->self->st = generator_state::suspended;
-        this->self->root->yielded = std::addressof(copy); // the awaiter's final address is known only here
-    }
-};
-
-// At final suspension, a subgenerator hands control back to its delegator, whose awaiter collects the
-// return value or the error from this promise.
-struct final_awaiter {
-    static constexpr bool await_ready() noexcept { return false; }
-    template <class P>
-    void await_suspend(std::coroutine_handle<P> h) const noexcept {
-        node &n = h.promise();
-        n.st = generator_state::closed;
-        if (node *p = n.parent) {
-            node *r = n.root;
-            p->child = nullptr;
-            n.parent = nullptr;
-            n.delegated = false;
-            n.root = &n;
-            n.leaf = &n;
-            r->leaf = p;
-            r->transfer = p->handle;
-        }
-    }
-    static constexpr void await_resume() noexcept {}
-};
-
-} // namespace detail
-} // namespace twoway
+} // namespace twoway::detail
