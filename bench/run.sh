@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Builds the benchmarks, runs them and CPython's anchors in one session, and writes
-# bench/results/report.md with bench/results/send_vs_depth.png.
-# Needs (Debian): libbenchmark-dev libboost-context-dev gnuplot-nox, and CPython 3.13 (pyenv's 3.13.0).
+# Builds the benchmarks, runs them, the callgrind instruction counts (bench/instructions.sh) and CPython's
+# anchors in one session, and writes bench/results/report.md with bench/results/send_vs_depth.png.
+# Needs (Debian): libbenchmark-dev libboost-context-dev gnuplot-nox valgrind, and CPython 3.13 (pyenv's 3.13.0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 dpkg-query -W -f='${Status}' libbenchmark-dev 2>/dev/null | grep -q "ok installed" || missing+=(libbenchmark-dev)
 [ -e /usr/include/boost/coroutine2/all.hpp ] && dpkg-query -W -f='${Status}' libboost-context-dev 2>/dev/null | grep -q "ok installed" || missing+=(libboost-context-dev)
 command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
+command -v valgrind >/dev/null || missing+=(valgrind)
 if ((${#missing[@]})); then
     echo "bench/run.sh: missing Debian packages: ${missing[*]} (apt-get install ${missing[*]})" >&2
     exit 1
@@ -30,6 +31,7 @@ rm -f "$out"/python-*.json
 args=(--benchmark_repetitions=5 --benchmark_report_aggregates_only=true --benchmark_min_time=0.2)
 build/bench/bench/twoway_bench "${args[@]}" --benchmark_out="$out/twoway.json" --benchmark_out_format=json
 build/bench/bench/twoway_bench_no_recycling "${args[@]}" --benchmark_out="$out/twoway_no_recycling.json" --benchmark_out_format=json
+bench/instructions.sh build/bench # writes $out/instructions.json
 for py in "${pythons[@]}"; do
     version=$("$py" -c 'import sys; print(sys.version.split()[0])')
     echo "CPython $version: $py"

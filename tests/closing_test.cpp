@@ -58,7 +58,7 @@ TEST(Closing, CloseErrorsPropagateFromWith) {
 
 TEST(Closing, AsAScopeGuardItClosesAndReportsErrorsToTheUnraisableHook) {
     std::vector<std::string> reported;
-    auto previous = twoway::set_unraisable_hook([&](const twoway::unraisable &u) { reported.push_back(twoway::describe(u.exception)); });
+    auto previous = twoway::set_unraisable_hook([&](const twoway::unraisable &u) { reported.push_back(twoway::format_exception(u.exception)); });
     {
         auto g = fails_on_close();
         twoway::closing guard(g);

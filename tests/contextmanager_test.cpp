@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -233,4 +234,64 @@ TEST(ContextManager, M8M9IdentityHoldsForExceptionsOfNonClassType) {
     } catch (int e) {
         EXPECT_EQ(e, 7);
     }
+}
+
+namespace {
+struct counted {
+    int *copies;
+    explicit counted(int *c) : copies(c) {}
+    counted(const counted &other) : copies(other.copies) { ++*copies; }
+    counted(counted &&) noexcept = default;
+    counted &operator=(const counted &) = delete;
+};
+twoway::generator<int> reads(const counted &c) { co_yield *c.copies; }
+twoway::generator<int> takes_a_copy(counted c) { co_yield *c.copies; }
+twoway::generator<int> owns(std::unique_ptr<int> p) { co_yield *p; }
+twoway::generator<std::string> refers_to(const std::string &s) { co_yield s; }
+} // namespace
+
+TEST(ContextManager, AMoveOnlyArgumentWorksForASingleUse) {
+    auto r = twoway::with(twoway::contextmanager(owns)(std::make_unique<int>(7)), [](int &v) { return v; });
+    EXPECT_EQ(r, 7);
+}
+
+TEST(ContextManager, DecorateWithAMoveOnlyArgumentIsATypeError) {
+    auto cm = twoway::contextmanager(owns)(std::make_unique<int>(7));
+    try {
+        (void)cm.decorate([] {});
+        FAIL();
+    } catch (const twoway::type_error &e) {
+        EXPECT_NE(std::string(e.what()).find("cannot be recreated"), std::string::npos);
+    }
+    EXPECT_EQ(twoway::with(cm, [](int &v) { return v; }), 7); // still good for its single use
+}
+
+TEST(ContextManager, ArgumentsAreNotCopiedWhenDecorateIsNotUsed) {
+    int copies = 0;
+    auto r = twoway::with(twoway::contextmanager(reads)(counted(&copies)), [](int &v) { return v; });
+    EXPECT_EQ(r, 0);
+    EXPECT_EQ(copies, 0);
+}
+
+TEST(ContextManager, DecorateRefersToTheKeptArgumentsWithoutCopying) {
+    int copies = 0;
+    auto f = twoway::contextmanager(reads)(counted(&copies)).decorate([] { return 1; });
+    EXPECT_EQ(f(), 1);
+    EXPECT_EQ(f(), 1);
+    EXPECT_EQ(copies, 0);
+}
+
+TEST(ContextManager, AByValueParameterGetsItsOwnCopyOfTheKeptArgumentInEveryGenerator) {
+    // The kept argument must stay intact for decorate(): each generator copies it, the first included.
+    int copies = 0;
+    auto cm = twoway::contextmanager(takes_a_copy)(counted(&copies));
+    EXPECT_EQ(copies, 1);
+    auto f = cm.decorate([] {});
+    f();
+    EXPECT_EQ(copies, 2);
+}
+
+TEST(ContextManager, AReferenceParameterRefersToTheKeptRvalueAsLongAsTheContextManagerLives) {
+    auto cm = twoway::contextmanager(refers_to)(std::string(100, 'x')); // the temporary is gone after this line
+    EXPECT_EQ(twoway::with(cm, [](std::string &s) { return s; }), std::string(100, 'x'));
 }

@@ -35,6 +35,16 @@ TEST(Exceptions, ThePythonErrorsAreStdExceptions) {
     EXPECT_STREQ(twoway::value_error("v").what(), "v");
 }
 
+TEST(Exceptions, EveryErrorHasADefaultConstructorWithAnEmptyMessageAsPythonsValueErrorDoes) {
+    EXPECT_STREQ(twoway::type_error().what(), "");
+    EXPECT_STREQ(twoway::none_error().what(), "");
+    EXPECT_STREQ(twoway::value_error().what(), "");
+    EXPECT_STREQ(twoway::runtime_error().what(), "");
+    EXPECT_STREQ(twoway::attribute_error().what(), "");
+    EXPECT_STREQ(twoway::stop_async_iteration().what(), "");
+    EXPECT_STREQ(twoway::generator_exit().what(), "");
+}
+
 TEST(Exceptions, MessagesAreCPythons) {
     EXPECT_STREQ(twoway::messages::just_started, "can't send non-None value to a just-started generator");
     EXPECT_STREQ(twoway::messages::already_executing, "generator already executing");

@@ -3,12 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 TEST(Unraisable, TheHookReceivesTheErrorAndSetReturnsThePreviousHook) {
     std::vector<std::string> seen;
-    auto previous = twoway::set_unraisable_hook([&](const twoway::unraisable &u) { seen.push_back(twoway::describe(u.exception)); });
+    auto previous = twoway::set_unraisable_hook([&](const twoway::unraisable &u) { seen.push_back(twoway::format_exception(u.exception)); });
     twoway::report_unraisable({std::make_exception_ptr(twoway::value_error("v")), "Exception ignored in: test", nullptr});
     auto mine = twoway::set_unraisable_hook(std::move(previous));
     EXPECT_TRUE(static_cast<bool>(mine));
@@ -34,9 +35,25 @@ TEST(Unraisable, AThrowingHookDoesNotEscape) {
     EXPECT_NE(err.find("the unraisable hook raised"), std::string::npos);
 }
 
-TEST(Unraisable, DescribeNamesPythonTypes) {
-    EXPECT_EQ(twoway::describe(std::make_exception_ptr(twoway::generator_exit())), "GeneratorExit: ");
-    EXPECT_EQ(twoway::describe(std::make_exception_ptr(twoway::type_error("t"))), "TypeError: t");
-    EXPECT_EQ(twoway::describe(std::make_exception_ptr(twoway::stop_iteration<>())), "StopIteration");
-    EXPECT_EQ(twoway::describe(nullptr), "None");
+TEST(Unraisable, FormatExceptionNamesPythonTypes) {
+    EXPECT_EQ(twoway::format_exception(std::make_exception_ptr(twoway::generator_exit("bye"))), "GeneratorExit: bye");
+    EXPECT_EQ(twoway::format_exception(std::make_exception_ptr(twoway::type_error("t"))), "TypeError: t");
+    EXPECT_EQ(twoway::format_exception(std::make_exception_ptr(twoway::stop_iteration<>())), "StopIteration");
+    EXPECT_EQ(twoway::format_exception(nullptr), "None");
+}
+
+TEST(Unraisable, FormatExceptionLeavesOutTheColonOfAnEmptyMessageAsPythonDoes) {
+    EXPECT_EQ(twoway::format_exception(std::make_exception_ptr(twoway::value_error())), "ValueError");
+    EXPECT_EQ(twoway::format_exception(std::make_exception_ptr(twoway::generator_exit())), "GeneratorExit");
+}
+
+namespace app {
+struct disk_full : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+} // namespace app
+
+TEST(Unraisable, FormatExceptionGivesOtherExceptionsTheirReadableCppTypeName) {
+    EXPECT_EQ(twoway::format_exception(std::make_exception_ptr(std::out_of_range("index"))), "std::out_of_range: index");
+    EXPECT_EQ(twoway::format_exception(std::make_exception_ptr(app::disk_full("sda1"))), "app::disk_full: sda1");
 }

@@ -17,6 +17,8 @@
 
 #include <exception>
 #include <functional>
+#include <memory>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -44,6 +46,17 @@ inline const void *exception_address(const std::exception_ptr &e) noexcept {
     }
 }
 
+// The recreate function of a context manager whose function can take its arguments only as rvalues (a
+// move-only argument by value, an rvalue-reference parameter): only the first generator could have them.
+template <class G>
+struct not_recreatable {
+    static constexpr const char *message =
+        "this context_manager cannot be recreated: its function takes an argument only as an rvalue "
+        "(a move-only argument, or an rvalue-reference parameter), which only the first generator could have";
+    std::shared_ptr<const void> arguments; // the first generator may refer to them
+    G operator()() const { throw type_error(message); }
+};
+
 // Raises `error` with `context` as its std::nested_exception (Python's __context__).
 template <class E>
 [[noreturn]] void raise_with_context(E error, const std::exception_ptr &context) {
@@ -64,7 +77,15 @@ public:
     using resource_type = Y;
 
     explicit context_manager(generator<Y, S, R> gen, std::function<generator<Y, S, R>()> recreate = {})
-        : gen_(std::move(gen)), recreate_(std::move(recreate)) {}
+        : recreate_(std::move(recreate)), gen_(std::move(gen)) {}
+    context_manager(context_manager &&) noexcept = default;
+    // The generator first: it may refer to the arguments that the old recreate_ keeps alive.
+    context_manager &operator=(context_manager &&other) noexcept {
+        gen_ = std::move(other.gen_);
+        recreate_ = std::move(other.recreate_);
+        entered_ = other.entered_;
+        return *this;
+    }
 
     // __enter__ (M2): the first yielded value. A generator that finishes without yielding gives
     // RuntimeError("generator didn't yield") with the StopIteration as its context (Python: `from None`).
@@ -116,6 +137,8 @@ public:
     template <class F>
     auto decorate(F f) const {
         if (!recreate_) throw value_error("this context_manager was not made by twoway::contextmanager(): it cannot be recreated");
+        if (recreate_.template target<detail::not_recreatable<generator<Y, S, R>>>())
+            throw type_error(detail::not_recreatable<generator<Y, S, R>>::message);
         return [recreate = recreate_, f = std::move(f)]<class... A>(A &&...args) {
             context_manager fresh(recreate(), recreate);
             return with(fresh, [&](Y &) { return std::invoke(f, std::forward<A>(args)...); });
@@ -133,44 +156,49 @@ private:
         }
     }
 
+    std::function<generator<Y, S, R>()> recreate_; // before gen_, so that it outlives it (see contextmanager())
     generator<Y, S, R> gen_;
-    std::function<generator<Y, S, R>()> recreate_;
     bool entered_ = false;
 };
 
 namespace detail {
-// An argument kept for recreating a context manager: lvalues by reference (Python passes references to
-// the same objects), rvalues by value.
-template <class A>
-auto keep_argument(std::remove_reference_t<A> &a) { // a copy for rvalues: the call itself still gets them
+// A kept argument passed on as it was given: an lvalue as an lvalue, an rvalue (kept by value) as an rvalue.
+template <class A, class T>
+decltype(auto) as_given(T &kept) noexcept {
     if constexpr (std::is_lvalue_reference_v<A>)
-        return std::ref(a);
+        return (kept);
     else
-        return std::decay_t<A>(a);
-}
-template <class T>
-T &unwrap_argument(std::reference_wrapper<T> r) {
-    return r.get();
-}
-template <class T>
-T &unwrap_argument(T &v) {
-    return v;
+        return std::move(kept);
 }
 } // namespace detail
 
 // @contextmanager: wraps a generator function. Calling the result creates the generator at once (M1:
-// argument errors appear at call time) and returns its context_manager. For decorate(), the arguments
-// are kept: lvalues by reference (they must outlive the decorated function), rvalues by value.
+// argument errors appear at call time) and returns its context_manager.
+// The arguments are kept as given, never copied here: rvalues moved in, lvalues by reference (they must
+// outlive the context manager), as Python keeps references to the same objects. Every generator gets them
+// as lvalues, so that decorate() can make more: a by-value parameter copies, a reference parameter refers
+// to the kept object, which lives as long as the context manager or its decorated functions. A function
+// that takes them only as rvalues (a move-only argument) gets them moved in once: that context manager
+// works, and decorate() raises type_error.
 template <class F>
 auto contextmanager(F f) {
     return [f = std::move(f)]<class... A>(A &&...args) {
-        using gen_t = std::invoke_result_t<F &, A...>;
-        static_assert(detail::is_generator<gen_t>::value, "twoway::contextmanager wraps a function that returns a twoway::generator");
-        std::function<gen_t()> recreate = [f, ... saved = detail::keep_argument<A>(args)]() mutable {
-            return std::invoke(f, detail::unwrap_argument(saved)...);
-        };
-        return context_manager<typename gen_t::yield_type, typename gen_t::send_type, typename gen_t::return_type>(
-            std::invoke(f, std::forward<A>(args)...), std::move(recreate));
+        auto kept = std::make_shared<std::tuple<A...>>(std::forward<A>(args)...);
+        if constexpr (std::is_invocable_v<const F &, std::remove_reference_t<A> &...>) {
+            using gen_t = std::invoke_result_t<const F &, std::remove_reference_t<A> &...>;
+            static_assert(detail::is_generator<gen_t>::value, "twoway::contextmanager wraps a function that returns a twoway::generator");
+            std::function<gen_t()> recreate = [f, kept] { return std::apply(f, *kept); };
+            gen_t gen = recreate();
+            return context_manager<typename gen_t::yield_type, typename gen_t::send_type, typename gen_t::return_type>(
+                std::move(gen), std::move(recreate));
+        } else {
+            static_assert(std::is_invocable_v<const F &, A...>, "twoway::contextmanager: the function cannot be called with these arguments");
+            using gen_t = std::invoke_result_t<const F &, A...>;
+            static_assert(detail::is_generator<gen_t>::value, "twoway::contextmanager wraps a function that returns a twoway::generator");
+            gen_t gen = std::apply([&](auto &...a) { return std::invoke(f, detail::as_given<A>(a)...); }, *kept);
+            return context_manager<typename gen_t::yield_type, typename gen_t::send_type, typename gen_t::return_type>(
+                std::move(gen), detail::not_recreatable<gen_t>{std::move(kept)});
+        }
     };
 }
 

@@ -28,6 +28,7 @@ private:
 class type_error : public std::logic_error {
 public:
     using std::logic_error::logic_error;
+    type_error() : std::logic_error("") {} // Python's TypeError(): an empty message
 };
 
 // Reading the value of a twoway::maybe that is None. Python raises TypeError when None is used as
@@ -35,24 +36,28 @@ public:
 class none_error : public type_error {
 public:
     using type_error::type_error;
+    none_error() = default;
 };
 
 // Python: ValueError (e.g. "generator already executing").
 class value_error : public std::logic_error {
 public:
     using std::logic_error::logic_error;
+    value_error() : std::logic_error("") {} // Python's ValueError(): an empty message
 };
 
 // Python: RuntimeError (e.g. "generator ignored GeneratorExit", "generator raised StopIteration").
 class runtime_error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
+    runtime_error() : std::runtime_error("") {} // Python's RuntimeError(): an empty message
 };
 
 // Python: AttributeError (e.g. a yield-from operand without send()).
 class attribute_error : public std::logic_error {
 public:
     using std::logic_error::logic_error;
+    attribute_error() : std::logic_error("") {} // Python's AttributeError(): an empty message
 };
 
 // Python: StopAsyncIteration. A sync generator lets it through unchanged (rule P6).

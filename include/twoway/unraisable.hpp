@@ -8,10 +8,12 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <new>
 #include <string>
 #include <typeinfo>
 #include <utility>
 
+#include "twoway/detail/type_name.hpp"
 #include "twoway/exceptions.hpp"
 #include "twoway/stop_iteration.hpp"
 
@@ -25,29 +27,42 @@ struct unraisable {
 
 using unraisable_hook = std::function<void(const unraisable &)>;
 
-// "TypeName: message", in Python's spelling for twoway's own exceptions.
-inline std::string describe(const std::exception_ptr &e) {
+namespace detail {
+// Python leaves out the colon when the message is empty: "ValueError", not "ValueError: ".
+inline std::string exception_line(std::string type, const char *message) {
+    if (*message) {
+        type += ": ";
+        type += message;
+    }
+    return type;
+}
+} // namespace detail
+
+// Python's traceback.format_exception_only(e), without the newline: "TypeName: message" ("TypeName"
+// alone for an empty message). twoway's own exceptions get their Python names; any other
+// std::exception its C++ type name ("std::out_of_range: index").
+inline std::string format_exception(const std::exception_ptr &e) {
     if (!e) return "None";
     try {
         std::rethrow_exception(e);
     } catch (const generator_exit &x) {
-        return std::string("GeneratorExit: ") + x.what();
+        return detail::exception_line("GeneratorExit", x.what());
     } catch (const none_error &x) {
-        return std::string("TypeError: ") + x.what();
+        return detail::exception_line("TypeError", x.what());
     } catch (const type_error &x) {
-        return std::string("TypeError: ") + x.what();
+        return detail::exception_line("TypeError", x.what());
     } catch (const value_error &x) {
-        return std::string("ValueError: ") + x.what();
+        return detail::exception_line("ValueError", x.what());
     } catch (const runtime_error &x) {
-        return std::string("RuntimeError: ") + x.what();
+        return detail::exception_line("RuntimeError", x.what());
     } catch (const attribute_error &x) {
-        return std::string("AttributeError: ") + x.what();
+        return detail::exception_line("AttributeError", x.what());
     } catch (const stop_async_iteration &x) {
-        return std::string("StopAsyncIteration: ") + x.what();
+        return detail::exception_line("StopAsyncIteration", x.what());
     } catch (const stop_iteration<> &) {
         return "StopIteration";
     } catch (const std::exception &x) {
-        return std::string(typeid(x).name()) + ": " + x.what();
+        return detail::exception_line(detail::type_name(typeid(x)), x.what());
     } catch (...) {
         return "unknown exception";
     }
@@ -58,9 +73,12 @@ struct unraisable_state {
     std::mutex mutex;
     unraisable_hook hook;
 };
+// Never destroyed: a generator that is a static or a thread_local can be destroyed, and report, after
+// any static destructor has run, including that of a state made on first use after it.
 inline unraisable_state &unraisable_global() {
-    static unraisable_state s;
-    return s;
+    alignas(unraisable_state) static unsigned char storage[sizeof(unraisable_state)];
+    static unraisable_state *const s = new (storage) unraisable_state;
+    return *s;
 }
 } // namespace detail
 
@@ -84,7 +102,7 @@ inline void report_unraisable(const unraisable &u) noexcept {
             hook(u);
             return;
         }
-        std::fprintf(stderr, "%s at %p\n%s\n", u.context, u.object, describe(u.exception).c_str());
+        std::fprintf(stderr, "%s at %p\n%s\n", u.context, u.object, format_exception(u.exception).c_str());
     } catch (...) {
         std::fputs("twoway: the unraisable hook raised\n", stderr);
     }

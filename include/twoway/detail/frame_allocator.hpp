@@ -5,6 +5,11 @@
 // frame of that class is taken from it without calling operator new. A frame freed on another thread than
 // it was made on simply joins that thread's list. Off under AddressSanitizer (it must see every
 // use-after-free) and when TWOWAY_NO_FRAME_RECYCLING is defined.
+//
+// Every frame is aligned to frame_alignment: GCC and clang lay a frame out as if it were aligned for its
+// most-aligned local (an alignas(64) or AVX local), but call the promise's operator new without an
+// alignment. Only the aligned forms of operator new/delete are used, so that nothing needs
+// -fsized-deallocation (off by default in clang).
 #pragma once
 
 #include <cstddef>
@@ -27,28 +32,38 @@
 
 namespace twoway::detail {
 
+// Locals aligned beyond this are not supported (docs/differences.md).
+inline constexpr std::size_t frame_alignment = 64;
+
+inline void *new_frame(std::size_t n) { return ::operator new(n, std::align_val_t{frame_alignment}); }
+inline void delete_frame(void *p) noexcept { ::operator delete(p, std::align_val_t{frame_alignment}); }
+
 #if TWOWAY_FRAME_RECYCLING
 
 // Trivially destructible, so that reaching it is a plain thread-local access; the lists are emptied at
 // thread exit by a guard that is created the first time the thread keeps a frame.
 struct frame_lists {
-    static constexpr std::size_t granule = 64;
-    static constexpr std::size_t classes = 16; // frames up to 1 KiB are recycled
+    static constexpr std::size_t granule = frame_alignment; // so that every class keeps the alignment
+    static constexpr std::size_t classes = 16;              // frames up to 1 KiB are recycled
     static constexpr unsigned kept_per_class = 32;
+
+    // finished: the guard has been destroyed (thread exit, or later thread_locals and statics being
+    // destroyed): a frame kept now would never be freed, so frames are freed at once.
+    enum guard_state : unsigned char { unguarded, guarded, finished };
 
     struct block {
         block *next;
     };
     block *heads[classes];
     unsigned counts[classes];
-    bool guarded;
+    guard_state guard;
 
     static constexpr std::size_t class_of(std::size_t n) noexcept { return (n + granule - 1) / granule - 1; }
     void release_all() noexcept {
         for (std::size_t c = 0; c < classes; ++c) {
             while (block *b = heads[c]) {
                 heads[c] = b->next;
-                ::operator delete(b);
+                delete_frame(b);
             }
             counts[c] = 0;
         }
@@ -58,9 +73,14 @@ struct frame_lists {
 inline thread_local frame_lists this_thread_frames{};
 
 struct frame_lists_guard {
-    ~frame_lists_guard() { this_thread_frames.release_all(); }
+    ~frame_lists_guard() {
+        this_thread_frames.release_all();
+        this_thread_frames.guard = frame_lists::finished;
+    }
 };
 
+// No check of the guard here: once it is finished the lists stay empty, so allocation falls through to
+// operator new by itself.
 inline void *allocate_frame(std::size_t n) {
     frame_lists &f = this_thread_frames;
     const std::size_t c = frame_lists::class_of(n);
@@ -70,31 +90,35 @@ inline void *allocate_frame(std::size_t n) {
             --f.counts[c];
             return b;
         }
-        return ::operator new((c + 1) * frame_lists::granule); // the whole class, so any frame of it fits
+        return new_frame((c + 1) * frame_lists::granule); // the whole class, so any frame of it fits
     }
-    return ::operator new(n);
+    return new_frame(n);
 }
 
 inline void deallocate_frame(void *p, std::size_t n) noexcept {
     frame_lists &f = this_thread_frames;
     const std::size_t c = frame_lists::class_of(n);
     if (c < frame_lists::classes && f.counts[c] < frame_lists::kept_per_class) {
-        if (!f.guarded) [[unlikely]] {
+        if (f.guard != frame_lists::guarded) [[unlikely]] {
+            if (f.guard == frame_lists::finished) {
+                delete_frame(p);
+                return;
+            }
             thread_local frame_lists_guard guard;
             (void)guard;
-            f.guarded = true;
+            f.guard = frame_lists::guarded;
         }
         f.heads[c] = new (p) frame_lists::block{f.heads[c]};
         ++f.counts[c];
         return;
     }
-    ::operator delete(p);
+    delete_frame(p);
 }
 
 #else
 
-inline void *allocate_frame(std::size_t n) { return ::operator new(n); }
-inline void deallocate_frame(void *p, std::size_t n) noexcept { ::operator delete(p, n); }
+inline void *allocate_frame(std::size_t n) { return new_frame(n); }
+inline void deallocate_frame(void *p, std::size_t) noexcept { delete_frame(p); }
 
 #endif
 
