@@ -335,7 +335,7 @@ TEST(Generator, DestroyingASuspendedGeneratorClosesIt) {
 TEST(Generator, DestructorErrorsGoToTheUnraisableHook) {
     std::vector<std::string> reported;
     auto previous = twoway::set_unraisable_hook(
-        [&](const twoway::unraisable &u) { reported.push_back(twoway::describe(u.exception)); });
+        [&](const twoway::unraisable &u) { reported.push_back(twoway::format_exception(u.exception)); });
     {
         auto g = []() -> generator<int> {
             bool exiting = false;
@@ -371,13 +371,19 @@ TEST(Generator, ComposesWithStdViews) {
 #if !TWOWAY_HAVE_STD_VIEWS
     GTEST_SKIP() << "this standard library cannot compile std::views (clang 14 with libstdc++ 12, libc++ 14)";
 #else
-    auto g = count_to(100);
+    // A generator is a view (as std::generator is): a pipeline takes it by value, so an rvalue composes
+    // directly, and an lvalue through std::ranges::ref_view (or std::move).
     std::vector<int> out;
-    for (int v : g | std::views::filter([](int x) { return x % 2 == 1; }) | std::views::transform([](int x) { return x * 10; }))
+    for (int v : count_to(100) | std::views::filter([](int x) { return x % 2 == 1; }) | std::views::transform([](int x) { return x * 10; }))
         if (out.push_back(v); out.size() == 3) break;
     EXPECT_EQ(out, (std::vector<int>{10, 30, 50}));
+    auto g = count_to(100);
+    auto evens = std::move(g) | std::views::filter([](int x) { return x % 2 == 0; });
+    EXPECT_EQ(*evens.begin(), 0);
 #endif
     static_assert(std::ranges::input_range<generator<int>>);
+    static_assert(std::ranges::view<generator<int>>);
+    static_assert(std::ranges::view<generator<std::string, int, int>>);
 }
 
 TEST(Generator, TakeDoesNotPullAValueItWillNotHandOut) {
@@ -386,7 +392,7 @@ TEST(Generator, TakeDoesNotPullAValueItWillNotHandOut) {
 #else
     auto g = count_to(10);
     std::vector<int> out;
-    for (int v : g | std::views::take(3)) out.push_back(v);
+    for (int v : std::ranges::ref_view(g) | std::views::take(3)) out.push_back(v);
     EXPECT_EQ(out, (std::vector<int>{0, 1, 2}));
     EXPECT_EQ(g.next(), 3); // nothing was lost between the view and the next caller
 #endif
@@ -485,3 +491,237 @@ TEST(Generator, N8SentAndYieldedValuesKeepTheirIdentityUntilMovedOut) {
     auto back = g.send(std::move(big));
     EXPECT_EQ(back.data(), data); // moved through the generator and back, never copied
 }
+
+// ---- frames: alignment and recycling (issue 9) ----
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <thread>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
+
+namespace {
+
+struct alignas(64) cache_line {
+    unsigned char bytes[64];
+};
+using vec8f = float __attribute__((vector_size(32)));
+
+bool aligned_to(std::uintptr_t address, std::size_t alignment) { return address % alignment == 0; }
+
+// Yields the addresses of its over-aligned locals; the test checks them outside the coroutine, where the
+// compiler cannot fold the check away by assuming the alignment it is checking.
+generator<std::array<std::uintptr_t, 4>> over_aligned_locals(int steps) {
+    cache_line line{};
+    alignas(32) float lanes[8] = {};
+    vec8f vec = {};
+#if defined(__AVX__)
+    __m256 avx = _mm256_setzero_ps();
+#else
+    vec8f avx = {};
+#endif
+    for (int i = 0; i < steps; ++i) {
+        line.bytes[i % 64] = static_cast<unsigned char>(i);
+        lanes[i % 8] = static_cast<float>(i);
+        vec = vec + static_cast<float>(i);
+        avx = avx + avx;
+        co_yield {reinterpret_cast<std::uintptr_t>(&line), reinterpret_cast<std::uintptr_t>(lanes),
+                  reinterpret_cast<std::uintptr_t>(&vec), reinterpret_cast<std::uintptr_t>(&avx)};
+    }
+}
+
+// A frame above the largest recycled size class (1 KiB): operator new's path.
+generator<std::uintptr_t> large_over_aligned_frame(int steps) {
+    struct alignas(64) page {
+        unsigned char bytes[2048];
+    } big{};
+    for (int i = 0; i < steps; ++i) {
+        big.bytes[i] = 1;
+        co_yield reinterpret_cast<std::uintptr_t>(&big);
+    }
+}
+
+} // namespace
+
+TEST(Frames, OverAlignedLocalsAreAlignedInEveryStepOfManyLiveGenerators) {
+    static_assert(twoway::detail::frame_alignment == 64);
+    for (int round = 0; round < 3; ++round) { // later rounds reuse the frames freed by earlier ones
+        std::vector<generator<std::array<std::uintptr_t, 4>>> small;
+        std::vector<generator<std::uintptr_t>> large;
+        for (int i = 0; i < 8; ++i) {
+            small.push_back(over_aligned_locals(5));
+            large.push_back(large_over_aligned_frame(5));
+        }
+        for (int step = 0; step < 5; ++step) {
+            for (auto &g : small) {
+                const auto a = g.next();
+                ASSERT_TRUE(aligned_to(a[0], 64)) << "alignas(64) local at " << a[0];
+                ASSERT_TRUE(aligned_to(a[1], 32)) << "alignas(32) array at " << a[1];
+                ASSERT_TRUE(aligned_to(a[2], 32)) << "32-byte vector at " << a[2];
+                ASSERT_TRUE(aligned_to(a[3], 32)) << "AVX local at " << a[3];
+            }
+            for (auto &g : large) ASSERT_TRUE(aligned_to(g.next(), 64));
+        }
+    }
+}
+
+#if TWOWAY_FRAME_RECYCLING
+namespace {
+
+std::size_t frames_kept_by_this_thread() {
+    std::size_t n = 0;
+    for (unsigned c : twoway::detail::this_thread_frames.counts) n += c;
+    return n;
+}
+
+std::atomic<std::size_t> kept_after_lists_released{1000};
+
+// A thread_local constructed before its thread frees a frame, so destroyed after the thread's free-list
+// guard: the frames it frees come after the lists were released.
+struct outlives_frame_lists {
+    std::optional<generator<int>> g;
+    ~outlives_frame_lists() {
+        g.reset();                      // a suspended generator: closed, then its frame freed
+        { auto fresh = count_to(1); }   // a frame made and freed after the release
+        kept_after_lists_released = frames_kept_by_this_thread();
+    }
+};
+thread_local outlives_frame_lists late_owner;
+
+} // namespace
+
+TEST(Frames, FramesFreedAfterTheThreadReleasedItsListsAreFreedAtOnce) {
+    std::thread([] {
+        late_owner.g.emplace(count_to(3)); // constructs late_owner before any frame is freed on this thread
+        late_owner.g->next();
+        { auto early = count_to(1); } // the first frame freed: kept, and the guard is constructed now
+        EXPECT_EQ(frames_kept_by_this_thread(), 1u);
+    }).join();
+    EXPECT_EQ(kept_after_lists_released.load(), 0u); // none kept on lists that nobody will free
+}
+#else
+TEST(Frames, FramesFreedAfterTheThreadReleasedItsListsAreFreedAtOnce) { GTEST_SKIP() << "frame recycling is off"; }
+#endif
+
+// ---- hardening (issue 9): iterator after an error, send(maybe), abandonment without an exception ----
+
+namespace {
+generator<int> raises_at(int n) {
+    for (int i = 0;; ++i) {
+        if (i == n) throw std::out_of_range("step");
+        co_yield i;
+    }
+}
+
+// Records its destruction, and whether an exception was unwinding at that moment.
+struct witness {
+    std::vector<std::string> *log;
+    std::string name;
+    ~witness() { log->push_back(name + (std::uncaught_exceptions() ? " (unwinding)" : "")); }
+};
+
+generator<int> opted_in(std::vector<std::string> &log) {
+    co_await twoway::no_exit_handlers;
+    witness a{&log, "a"};
+    co_yield 1;
+    witness b{&log, "b"};
+    co_yield 2;
+}
+
+generator<int> not_opted_in(std::vector<std::string> &log) {
+    witness a{&log, "a"};
+    co_yield 1;
+    witness b{&log, "b"};
+    co_yield 2;
+}
+} // namespace
+
+TEST(Generator, AfterAnExceptionTheIteratorEqualsEnd) {
+    auto g = raises_at(2);
+    auto it = g.begin();
+    EXPECT_EQ(*it, 0);
+    ++it;
+    EXPECT_EQ(*it, 1);
+    ++it;
+    EXPECT_THROW((void)(it == g.end()), std::out_of_range);
+    EXPECT_TRUE(it == g.end()); // not a second resume, not a read of a destroyed value
+    EXPECT_THROW((void)*it, twoway::value_error);
+    EXPECT_EQ(g.state(), generator_state::closed);
+}
+
+TEST(Generator, SendOfAMaybeIsNextForNoneAndSendForAValue) {
+    auto g = accumulator();
+    EXPECT_THROW(g.send(maybe<int>(5)), twoway::type_error); // the priming rule applies to a value
+    EXPECT_EQ(g.state(), generator_state::created);
+    EXPECT_EQ(g.send(maybe<int>()), 0); // None primes it
+    EXPECT_EQ(g.send(maybe<int>(5)), 5);
+    const maybe<int> seven(7);
+    EXPECT_EQ(g.send(seven), 12);
+    EXPECT_TRUE(g.step(maybe<int>(1)).is_yielded());
+    EXPECT_TRUE(g.step(maybe<int>()).is_returned());
+}
+
+TEST(Generator, ThrowOfTwowaysOwnExceptionClassesUsesTheirEmptyMessage) {
+    auto g = count_to(3);
+    g.next();
+    try {
+        g.throw_exception<twoway::value_error>();
+        FAIL() << "nothing raised";
+    } catch (const twoway::value_error &e) {
+        EXPECT_STREQ(e.what(), "");
+    }
+}
+
+TEST(Generator, NoExitHandlersCloseDestroysTheFrameWithoutAnException) {
+    std::vector<std::string> log;
+    auto g = opted_in(log);
+    EXPECT_EQ(g.next(), 1);
+    EXPECT_EQ(g.next(), 2);
+    g.close();
+    EXPECT_EQ(log, (std::vector<std::string>{"b", "a"})); // same order as the exact close, nothing unwinding
+    EXPECT_EQ(g.state(), generator_state::closed);
+    EXPECT_THROW(g.next(), twoway::stop_iteration<>); // closed exactly as after a close
+    EXPECT_EQ(g.address(), nullptr);
+    g.close(); // C3
+    EXPECT_THROW(g.throw_exception(std::out_of_range("x")), std::out_of_range); // T9
+    EXPECT_FALSE(g.empty());
+}
+
+TEST(Generator, NoExitHandlersDestructionDestroysTheFrameWithoutAnException) {
+    std::vector<std::string> log, exact;
+    {
+        auto g = opted_in(log);
+        g.next();
+        g.next();
+        auto h = not_opted_in(exact);
+        h.next();
+        h.next();
+    }
+    EXPECT_EQ(log, (std::vector<std::string>{"b", "a"}));
+    EXPECT_EQ(exact, (std::vector<std::string>{"b (unwinding)", "a (unwinding)"})); // the exact close throws
+}
+
+#if TWOWAY_VERIFY_NO_EXIT_HANDLERS
+namespace {
+generator<int> lies_about_exit_handlers() {
+    co_await twoway::no_exit_handlers;
+    try {
+        co_yield 1;
+    } catch (const twoway::generator_exit &) {
+        co_yield 2;
+    }
+}
+} // namespace
+
+TEST(GeneratorDeathTest, DebugBuildsCheckTheNoExitHandlersDeclaration) {
+    EXPECT_DEATH(
+        {
+            auto g = lies_about_exit_handlers();
+            g.next();
+            g.close();
+        },
+        "declared `co_await twoway::no_exit_handlers;` but handled GeneratorExit");
+}
+#endif

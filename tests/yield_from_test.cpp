@@ -559,3 +559,239 @@ TEST(YieldFromDepth, Destroying100000SuspendedLevelsDoesNotOverflowOrLeak) {
     g.send(3);
     // The destructor closes the chain (finalizer); ASan's leak check covers the frames.
 }
+
+// ---- hardening (issue 9) ----
+
+namespace {
+generator<int, std::vector<int>> reads_vectors() {
+    auto v = co_yield 0;
+    co_yield static_cast<int>(v->size());
+}
+generator<int> relays_without_reading() { co_yield from(reads_vectors()); }
+generator<int, std::string> sends_strings(log_t &log) {
+    try {
+        co_yield from(relays_without_reading());
+    } catch (const twoway::type_error &e) {
+        log.push_back(e.what());
+    }
+    co_yield -1;
+}
+generator<int, std::string> reads_strings() {
+    auto v = co_yield 0;
+    co_yield static_cast<int>(v->size());
+}
+generator<int> relays_strings() { co_yield from(reads_strings()); }
+generator<int, std::string> sends_strings_ok() { co_yield from(relays_strings()); }
+
+generator<int, int, int> counts_to(int n) {
+    for (int i = 0; i < n; ++i) co_yield i;
+    co_return n * 100;
+}
+generator<int, int, int> borrows(generator<int, int, int> &sub, log_t &log) {
+    auto r = co_yield from(sub);
+    log.push_back("result " + std::to_string(*r));
+    co_return *r;
+}
+
+struct move_only_result_iterator {
+    using return_type = std::unique_ptr<int>;
+    int i = 0;
+    int next() {
+        if (i == 2) throw twoway::stop_iteration<std::unique_ptr<int>>(std::make_unique<int>(42));
+        return i++;
+    }
+};
+generator<int, void, int> takes_move_only_result() {
+    auto r = co_yield from(move_only_result_iterator{});
+    co_return **r;
+}
+
+struct throwing_move {
+    throwing_move() = default;
+    throwing_move(const throwing_move &) { throw std::out_of_range("copy"); }
+    throwing_move(throwing_move &&) { throw std::out_of_range("move"); }
+    throwing_move &operator=(throwing_move &&) { throw std::out_of_range("move"); }
+};
+struct hands_over_a_throwing_value {
+    using return_type = throwing_move;
+    int next() {
+        twoway::stop_iteration<throwing_move> s;
+        s.value.emplace();
+        throw s;
+    }
+};
+generator<int> delivers_the_move_error(log_t &log) {
+    try {
+        co_yield from(hands_over_a_throwing_value{});
+    } catch (const std::out_of_range &e) {
+        log.push_back(std::string("caught ") + e.what());
+    }
+    co_yield 7;
+}
+
+generator<int> leaf() {
+    co_yield 1;
+    co_yield 2;
+}
+generator<int> middle() { co_yield from(leaf()); }
+generator<int> top() { co_yield from(middle()); }
+generator<int> over_a_range() {
+    std::vector<int> values{5, 6}; // GCC 12: no braced list inside co_yield (docs/differences.md)
+    co_yield from(std::move(values));
+}
+generator<int> middle_over_a_range() { co_yield from(over_a_range()); }
+} // namespace
+
+TEST(YieldFrom, AVoidSendMiddleCannotJoinMismatchedSendTypes) {
+    log_t log;
+    auto g = sends_strings(log);
+    EXPECT_EQ(g.next(), -1); // the delegation was refused at from(), before any value crossed
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_NE(log[0].find("receives std::vector<int"), std::string::npos) << log[0];
+    EXPECT_NE(log[0].find("sent std::__cxx11::basic_string"), std::string::npos) << log[0];
+    auto ok = sends_strings_ok(); // the same shape with one send type is fine
+    EXPECT_EQ(ok.next(), 0);
+    EXPECT_EQ(ok.send(std::string("abc")), 3);
+}
+
+TEST(YieldFrom, ABorrowedGeneratorKeptInAVectorThatReallocates) {
+    log_t log;
+    std::vector<generator<int, int, int>> subs;
+    subs.push_back(counts_to(2));
+    auto g = borrows(subs[0], log);
+    EXPECT_EQ(g.next(), 0);
+    for (int i = 0; i < 100; ++i) subs.push_back(counts_to(1)); // moves subs[0] elsewhere
+    EXPECT_EQ(g.next(), 1);
+    EXPECT_THROW(g.next(), twoway::stop_iteration<int>);
+    EXPECT_EQ(log, (log_t{"result 200"}));
+}
+
+TEST(YieldFrom, ABorrowedGeneratorDestroyedWhileDelegatedToLivesUntilTheDelegationEnds) {
+    log_t log;
+    auto sub = std::make_unique<generator<int, int, int>>(counts_to(3));
+    const void *frame = sub->address();
+    auto g = borrows(*sub, log);
+    EXPECT_EQ(g.next(), 0);
+    sub.reset(); // Python: the delegation still holds a reference
+    EXPECT_EQ(g.yield_from()->address, frame);
+    EXPECT_EQ(g.next(), 1);
+    EXPECT_EQ(g.next(), 2);
+    try {
+        g.next();
+        FAIL();
+    } catch (const twoway::stop_iteration<int> &s) {
+        EXPECT_EQ(*s.value, 300);
+    }
+    EXPECT_EQ(log, (log_t{"result 300"}));
+}
+
+TEST(YieldFrom, ABorrowedGeneratorDestroyedWhileDelegatedToIsFinalizedWhenTheDelegatorCloses) {
+    log_t log;
+    auto sub = std::make_unique<generator<int, int, int>>(counts_to(3));
+    auto g = borrows(*sub, log);
+    EXPECT_EQ(g.next(), 0);
+    sub.reset();
+    g.close(); // closes the orphaned frame, then frees it (ASan: no leak, no use after free)
+    EXPECT_EQ(g.state(), twoway::generator_state::closed);
+}
+
+TEST(YieldFrom, ABorrowedGeneratorMovedOrReassignedWhileDelegatedTo) {
+    log_t log;
+    auto sub = counts_to(2);
+    auto g = borrows(sub, log);
+    EXPECT_EQ(g.next(), 0);
+    auto moved = std::move(sub);
+    sub = counts_to(5); // another generator in the old place
+    EXPECT_EQ(g.next(), 1);
+    EXPECT_THROW(g.next(), twoway::stop_iteration<int>);
+    EXPECT_EQ(log, (log_t{"result 200"})); // the original's result, not the newcomer's
+    EXPECT_EQ(moved.state(), twoway::generator_state::closed);
+    EXPECT_EQ(sub.next(), 0);
+}
+
+TEST(YieldFrom, AnIteratorObjectsMoveOnlyReturnValueIsMovedOut) {
+    auto g = takes_move_only_result();
+    EXPECT_EQ(g.next(), 0);
+    EXPECT_EQ(g.next(), 1);
+    try {
+        g.next();
+        FAIL();
+    } catch (const twoway::stop_iteration<int> &s) {
+        EXPECT_EQ(*s.value, 42);
+    }
+}
+
+TEST(YieldFrom, AnErrorTakingTheReturnValueIsDeliveredToTheDelegator) {
+    log_t log;
+    auto g = delivers_the_move_error(log);
+    EXPECT_EQ(g.next(), 7); // not std::terminate
+    EXPECT_EQ(log, (log_t{"caught move"}));
+}
+
+TEST(YieldFrom, YieldFromNamesTheTypeOfAGeneratorSubiterator) {
+    auto g = top();
+    g.next();
+    auto sub = g.yield_from();
+    ASSERT_TRUE(sub);
+    EXPECT_EQ(sub->what, twoway::subiterator::kind::generator);
+    ASSERT_NE(sub->type, nullptr);
+    EXPECT_EQ(*sub->type, typeid(generator<int>));
+}
+
+TEST(YieldFrom, DelegationChainWalksGiYieldfromDownToTheInnermost) {
+    auto g = top();
+    EXPECT_TRUE(g.delegation_chain().empty()); // created: not in a delegation
+    g.next();
+    auto chain = g.delegation_chain();
+    ASSERT_EQ(chain.size(), 2u);
+    EXPECT_EQ(chain[0].address, g.yield_from()->address);
+    EXPECT_EQ(chain[1].what, twoway::subiterator::kind::generator);
+    EXPECT_NE(chain[0].address, chain[1].address);
+    auto r = middle_over_a_range();
+    r.next();
+    auto rc = r.delegation_chain();
+    ASSERT_EQ(rc.size(), 2u);
+    EXPECT_EQ(rc[1].what, twoway::subiterator::kind::range);
+    EXPECT_EQ(*rc[1].type, typeid(std::vector<int>));
+}
+
+namespace {
+generator<int> opted_in_delegator(log_t &log, generator<int> &borrowed) {
+    co_await twoway::no_exit_handlers;
+    struct note {
+        log_t *log;
+        ~note() { log->push_back(std::string("delegator") + (std::uncaught_exceptions() ? " (unwinding)" : "")); }
+    } n{&log};
+    co_yield from(borrowed);
+}
+generator<int> records_close(log_t &log, std::string name) {
+    try {
+        co_yield 1;
+        co_yield 2;
+    } catch (const twoway::generator_exit &) {
+        log.push_back(name + " closed");
+        throw;
+    }
+}
+generator<int> opted_in_owner(log_t &log) {
+    co_await twoway::no_exit_handlers;
+    co_yield from(records_close(log, std::string("owned")));
+}
+} // namespace
+
+TEST(YieldFrom, NoExitHandlersStillClosesSubgeneratorsInnermostFirst) {
+    log_t log;
+    {
+        auto g = opted_in_owner(log);
+        g.next();
+    }
+    EXPECT_EQ(log, (log_t{"owned closed"}));
+    log.clear();
+    auto borrowed = records_close(log, std::string("borrowed"));
+    {
+        auto g = opted_in_delegator(log, borrowed);
+        g.next();
+    }
+    EXPECT_EQ(log, (log_t{"borrowed closed", "delegator"})); // the delegator's frame: no exception
+    EXPECT_EQ(borrowed.state(), twoway::generator_state::closed);
+}

@@ -76,10 +76,21 @@ public:
 
 private:
     constexpr void check() const {
-        if (!v_.has_value()) throw none_error("value is None (nothing was sent or returned)");
+        if (!v_.has_value()) [[unlikely]]
+            throw_none();
     }
+    // Out of line: a generator body that reads a maybe keeps no registers or stack for the throw.
+    [[noreturn]] static void throw_none();
     std::optional<T> v_;
 };
+
+template <class T>
+#if defined(__GNUC__)
+__attribute__((noinline, cold))
+#endif
+void maybe<T>::throw_none() {
+    throw none_error("value is None (nothing was sent or returned)");
+}
 
 template <class T>
 maybe(T) -> maybe<T>;

@@ -77,6 +77,10 @@ struct generator_access {
     }
 };
 
+// Out of line, so that the generator body's hot path keeps no registers or stack for it.
+[[noreturn]] TWOWAY_COLD inline void raise_pending_exception(node *root) { std::rethrow_exception(root->take_pending_raise()); }
+TWOWAY_NOINLINE inline void free_frame(void *p, std::size_t n) noexcept { deallocate_frame(p, n); }
+
 // Awaited at every co_yield of a value. yield_value has already pointed the root's channel at the value.
 struct yield_awaiter_base {
     node *self;
@@ -90,9 +94,10 @@ struct yield_awaiter : yield_awaiter_base {
     maybe<S> await_resume() const {
         node *r = self->root;
         void *s = r->sent;
-        if (!s) return {};
-        if (s == raise_pending) [[unlikely]]
-            std::rethrow_exception(r->take_pending_raise());
+        if (reinterpret_cast<std::uintptr_t>(s) <= 1) [[unlikely]] { // None, or an exception to raise
+            if (s) raise_pending_exception(r);
+            return {};
+        }
         return maybe<S>(std::move(*static_cast<S *>(s)));
     }
 };
@@ -101,8 +106,8 @@ template <>
 struct yield_awaiter<void> : yield_awaiter_base {
     void await_resume() const {
         node *r = self->root;
-        if (r->sent == raise_pending) [[unlikely]]
-            std::rethrow_exception(r->take_pending_raise());
+        if (r->sent == detail::raise_pending) [[unlikely]]
+            raise_pending_exception(r);
     }
 };
 
@@ -170,7 +175,7 @@ public:
 
     // Frames come from per-thread free lists (detail/frame_allocator.hpp), aligned for over-aligned locals.
     static void *operator new(std::size_t n) { return allocate_frame(n); }
-    static void operator delete(void *p, std::size_t n) noexcept { deallocate_frame(p, n); }
+    static void operator delete(void *p, std::size_t n) noexcept { free_frame(p, n); }
 
     generator<Y, S, R> get_return_object() noexcept { return generator_access::adopt<generator<Y, S, R>>(handle_type::from_promise(*this)); }
     static std::suspend_always initial_suspend() noexcept { return {}; } // S1: the body does not run yet
@@ -283,7 +288,7 @@ public:
         if (r->sent == raise_pending) std::rethrow_exception(r->take_pending_raise()); // raised here by close (Y11)
         if (exhausted_) return result_type();
         node &c = child();
-        if (c.error) raise_from_frame(std::exchange(c.error, nullptr)); // Y8
+        if (c.error) raise_from_frame(c.error.take()); // Y8
         return frame_.promise().take_return();
     }
 

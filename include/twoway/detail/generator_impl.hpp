@@ -48,7 +48,7 @@ inline Y generator<Y, S, R>::resume_value(void *sent) {
 }
 
 template <class Y, class S, class R>
-TWOWAY_COLD auto generator<Y, S, R>::idle_promise() -> promise_type & {
+TWOWAY_NOINLINE auto generator<Y, S, R>::idle_promise() -> promise_type & {
     detail::node &p = detail::node_access::of(h_.promise());
     if (p.chain_running()) throw value_error(messages::already_executing); // N6, before the CLOSED check
     if (p.delegated()) throw value_error("generator is being delegated to: drive the delegating generator instead");
@@ -56,7 +56,7 @@ TWOWAY_COLD auto generator<Y, S, R>::idle_promise() -> promise_type & {
 }
 
 template <class Y, class S, class R>
-TWOWAY_COLD detail::outcome generator<Y, S, R>::resume(void *sent) {
+TWOWAY_NOINLINE detail::outcome generator<Y, S, R>::resume(void *sent) {
     if (!detail::has_frame(h_)) {
         if (!h_) throw value_error(messages::empty_generator);
         return detail::outcome::exhausted;
@@ -78,7 +78,7 @@ TWOWAY_COLD std::exception_ptr generator<Y, S, R>::checked(std::exception_ptr e)
 }
 
 template <class Y, class S, class R>
-TWOWAY_COLD detail::outcome generator<Y, S, R>::resume_throw(std::exception_ptr e, exit_kind kind) {
+TWOWAY_NOINLINE detail::outcome generator<Y, S, R>::resume_throw(std::exception_ptr e, exit_kind kind) {
     if (!detail::has_frame(h_)) {
         if (!h_) throw value_error(messages::empty_generator);
         std::rethrow_exception(e); // T9
@@ -99,11 +99,11 @@ TWOWAY_COLD detail::outcome generator<Y, S, R>::resume_throw(std::exception_ptr 
 }
 
 template <class Y, class S, class R>
-TWOWAY_COLD Y generator<Y, S, R>::value_or_raise(detail::outcome o) {
+TWOWAY_NOINLINE Y generator<Y, S, R>::value_or_raise(detail::outcome o) {
     promise_type &p = h_.promise();
     switch (o) {
     case detail::outcome::yielded: return std::move(*static_cast<Y *>(detail::node_access::of(p).yielded));
-    case detail::outcome::raised: detail::raise_from_frame(std::exchange(detail::node_access::of(p).error, nullptr)); // N9, P1
+    case detail::outcome::raised: detail::raise_from_frame(detail::node_access::of(p).error.take()); // N9, P1
     case detail::outcome::returned:
         if constexpr (!std::is_void_v<R>) throw stop_type(p.take_return()); // R1
         [[fallthrough]];
@@ -113,10 +113,10 @@ TWOWAY_COLD Y generator<Y, S, R>::value_or_raise(detail::outcome o) {
 }
 
 template <class Y, class S, class R>
-TWOWAY_COLD step_result<Y, R> generator<Y, S, R>::step_or_raise(detail::outcome o) {
+TWOWAY_NOINLINE step_result<Y, R> generator<Y, S, R>::step_or_raise(detail::outcome o) {
     switch (o) {
     case detail::outcome::yielded: return step_result<Y, R>::yield(std::move(*static_cast<Y *>(detail::node_access::of(h_.promise()).yielded)));
-    case detail::outcome::raised: detail::raise_from_frame(std::exchange(detail::node_access::of(h_.promise()).error, nullptr));
+    case detail::outcome::raised: detail::raise_from_frame(detail::node_access::of(h_.promise()).error.take());
     case detail::outcome::returned: return step_result<Y, R>::finish(h_.promise().take_return());
     case detail::outcome::exhausted: break;
     }
@@ -141,7 +141,7 @@ bool generator<Y, S, R>::advance_for_loop() {
     }
     switch (o) {
     case detail::outcome::yielded: return true;
-    case detail::outcome::raised: detail::raise_from_frame(std::exchange(detail::node_access::of(h_.promise()).error, nullptr));
+    case detail::outcome::raised: detail::raise_from_frame(detail::node_access::of(h_.promise()).error.take());
     case detail::outcome::returned: (void)h_.promise().take_return(); break; // R5: a for-loop drops it
     case detail::outcome::exhausted: break;
     }
@@ -178,7 +178,7 @@ return_value_t<R> generator<Y, S, R>::close() {
     }
     if (p.error) {
         try {
-            detail::raise_from_frame(std::exchange(p.error, nullptr)); // C8, P4
+            detail::raise_from_frame(p.error.take()); // C8, P4
         } catch (const generator_exit &) {
             return return_value_t<R>(); // C4
         }
@@ -203,6 +203,7 @@ bool generator<Y, S, R>::abandon([[maybe_unused]] promise_type &promise) noexcep
     }
     p.error = nullptr;
 #endif
+    detail::node_access::of(promise).release_slots();
     h_.destroy();
     h_ = handle_type::from_address(detail::freed_frame);
     return true;
@@ -237,6 +238,7 @@ void generator<Y, S, R>::release() noexcept {
         }
         if (!detail::has_frame(h_)) return; // close() abandoned it
     }
+    p.release_slots();
     h_.destroy();
     h_ = nullptr;
 }

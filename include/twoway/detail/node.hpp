@@ -12,7 +12,10 @@
 #pragma once
 
 #include <coroutine>
+#include <cstddef>
+#include <cstdint>
 #include <exception>
+#include <new>
 #include <typeinfo>
 #include <utility>
 
@@ -21,10 +24,14 @@
 #include "twoway/stop_iteration.hpp"
 #include "twoway/subiterator.hpp"
 
+// Out-of-line paths. Only the ones that raise are `cold`: GCC treats whatever follows a call to a cold
+// function as unlikely, and a generator's first step always takes the out-of-line path.
 #if defined(__GNUC__)
 #define TWOWAY_COLD __attribute__((noinline, cold))
+#define TWOWAY_NOINLINE __attribute__((noinline))
 #else
 #define TWOWAY_COLD
+#define TWOWAY_NOINLINE
 #endif
 
 namespace twoway::detail {
@@ -67,16 +74,43 @@ inline bool is_generator_exit(const std::exception_ptr &e) {
     }
 }
 
+// An exception_ptr with a trivial destructor, destroyed explicitly (node::release_slots) before its frame.
+// A promise whose destructor is trivial leaves the generator body's destroy path without calls, so the
+// body's hot path saves no registers for it.
+class exception_slot {
+public:
+    exception_slot() noexcept { ::new (static_cast<void *>(buf_)) std::exception_ptr(); }
+    exception_slot(const exception_slot &) = delete;
+    exception_slot &operator=(const exception_slot &) = delete;
+    exception_slot &operator=(std::exception_ptr e) noexcept {
+        ptr() = std::move(e);
+        return *this;
+    }
+    exception_slot &operator=(std::nullptr_t) noexcept {
+        ptr() = nullptr;
+        return *this;
+    }
+    explicit operator bool() const noexcept { return static_cast<bool>(ptr()); }
+    friend bool operator==(const exception_slot &s, const std::exception_ptr &e) noexcept { return s.ptr() == e; }
+    std::exception_ptr take() noexcept { return std::exchange(ptr(), nullptr); }
+    void destroy() noexcept { ptr().~exception_ptr(); }
+
+private:
+    std::exception_ptr &ptr() noexcept { return *std::launder(reinterpret_cast<std::exception_ptr *>(buf_)); }
+    const std::exception_ptr &ptr() const noexcept { return *std::launder(reinterpret_cast<const std::exception_ptr *>(buf_)); }
+    alignas(std::exception_ptr) unsigned char buf_[sizeof(std::exception_ptr)];
+};
+
 // What a generator type is, for introspection and for the send-type check of a delegation.
 struct generator_info {
     const std::type_info *generator_type;
     const std::type_info *send_type; // null when S is void: the generator never reads a sent value
 };
 
-// The root's `sent` points here while an exception waits in `inject`: the yield awaiter tells None,
-// a value and an exception apart with the one pointer it has to load anyway.
-inline char raise_pending_tag;
-inline void *const raise_pending = &raise_pending_tag;
+// The root's `sent` holds this while an exception waits in `inject`. Null (None) and this are the only
+// values below 2, so the yield awaiter tells a value from both with one compare of the pointer it has
+// to load anyway.
+inline void *const raise_pending = reinterpret_cast<void *>(std::uintptr_t{1});
 
 // How a resumption of a chain ended, as CPython's gen_send_ex2 reports it.
 enum class outcome : unsigned char {
@@ -131,12 +165,17 @@ struct node {
     foreign_delegation *foreign = nullptr; // set while this generator is suspended in a foreign delegation
     const generator_info *info;
     std::coroutine_handle<> handle;
-    std::exception_ptr inject; // root: to be raised at the leaf's suspension point
-    std::exception_ptr error;  // what escaped this frame
+    exception_slot inject; // root: to be raised at the leaf's suspension point
+    exception_slot error;  // what escaped this frame
 
     node(std::coroutine_handle<> h, const generator_info &i) noexcept : resume_point(h), info(&i), handle(h) {}
     node(const node &) = delete;
     node &operator=(const node &) = delete;
+    // Before the frame is destroyed: the exception slots are not destroyed by the (trivial) destructor.
+    void release_slots() noexcept {
+        inject.destroy();
+        error.destroy();
+    }
 
     // ---- reading the state ---------------------------------------------------------------------------
     [[nodiscard]] unsigned char own() const noexcept { return bits & own_mask; }
@@ -267,7 +306,7 @@ struct node {
     }
 
     // After a resumption of the fast path that did not come back with a plain yield.
-    TWOWAY_COLD outcome end_resumption() noexcept {
+    TWOWAY_NOINLINE outcome end_resumption() noexcept {
         settle();
         end_call();
         return result();
@@ -319,7 +358,7 @@ struct node {
     // The exception a resumed generator must raise now (its channel then reads None).
     std::exception_ptr take_pending_raise() noexcept {
         sent = nullptr;
-        return std::exchange(inject, nullptr);
+        return inject.take();
     }
 
     // Raises e at this root's leaf suspension point and runs the chain.
@@ -341,7 +380,7 @@ struct node {
             return nullptr;
         }
         try {
-            raise_from_frame(std::exchange(x.error, nullptr));
+            raise_from_frame(x.error.take());
         } catch (const generator_exit &) {
             return nullptr;
         } catch (...) {
