@@ -70,3 +70,33 @@ TEST(Primed, PrimingTwiceAdvancesAgainLikeASecondNext) {
     auto g = twoway::primed(twoway::primed(echo()));
     EXPECT_EQ(g.send("z"), "got z");
 }
+
+// @primed where the body is defined: primed on a lambda is primed_fn(lambda).
+const auto upper_echo = twoway::primed([](std::string prefix) -> twoway::generator<std::string, std::string> {
+    twoway::maybe<std::string> got;
+    for (;;) {
+        std::string out = got.is_none() ? std::string("ready") : prefix + *got;
+        got = co_yield out;
+    }
+});
+
+TEST(Primed, PrimedOnALambdaWrapsItLikeTheDecorator) {
+    auto a = upper_echo("a:");
+    auto b = upper_echo("b:");
+    EXPECT_EQ(a.state(), twoway::generator_state::suspended);
+    EXPECT_EQ(a.send("x"), "a:x");
+    EXPECT_EQ(b.send("y"), "b:y");
+}
+
+// A program's own unconstrained primed(f) helper, called with a generator function: the lambda overload
+// must not take part (argument-dependent lookup finds twoway::primed through the function's return type).
+template <class F>
+auto primed(F f) {
+    return [f] { return twoway::primed(f(), [](const std::string &) {}); };
+}
+
+TEST(Primed, AProgramsOwnPrimedHelperIsNotAmbiguousWithTheLambdaOverload) {
+    const auto make = primed(echo);
+    auto g = make();
+    EXPECT_EQ(g.send("x"), "got x");
+}

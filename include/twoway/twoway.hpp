@@ -7,6 +7,7 @@
 #include "twoway/generator.hpp"
 #include "twoway/none.hpp"
 #include "twoway/primed.hpp"
+#include "twoway/shared_generator.hpp"
 #include "twoway/stop_iteration.hpp"
 #include "twoway/unraisable.hpp"
 #include "twoway/yield_from.hpp"

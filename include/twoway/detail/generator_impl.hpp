@@ -34,13 +34,8 @@ inline Y generator<Y, S, R>::resume_value(void *sent) {
     if (detail::has_frame(h_)) [[likely]] {
         detail::node &p = detail::node_access::of(h_.promise());
         if (p.ready()) [[likely]] {
-            p.sent = sent;
-            p.bits = detail::node::running_bit;
-            p.resume_point.resume();
-            if (p.bits == detail::node::running_bit) [[likely]] {
-                p.bits = detail::node::own_suspended;
+            if (p.resume_ready(sent)) [[likely]]
                 return std::move(*static_cast<Y *>(p.yielded));
-            }
             return value_or_raise(p.end_resumption());
         }
     }
@@ -128,13 +123,8 @@ bool generator<Y, S, R>::advance_for_loop() {
     detail::outcome o;
     detail::node *p = detail::has_frame(h_) ? &detail::node_access::of(h_.promise()) : nullptr;
     if (p && p->ready()) [[likely]] {
-        p->sent = nullptr;
-        p->bits = detail::node::running_bit;
-        p->resume_point.resume();
-        if (p->bits == detail::node::running_bit) [[likely]] {
-            p->bits = detail::node::own_suspended;
+        if (p->resume_ready(nullptr)) [[likely]]
             return true;
-        }
         o = p->end_resumption();
     } else {
         o = resume(nullptr);

@@ -280,6 +280,19 @@ struct node {
         return nullptr;
     }
 
+    // The hot path (ready() held): resumes the leaf; true if it came back from a plain yield, false if
+    // anything else happened (end_resumption then finishes the call).
+    bool resume_ready(void *value) noexcept {
+        sent = value;
+        bits = running_bit;
+        resume_point.resume();
+        if (bits == running_bit) [[likely]] {
+            bits = own_suspended;
+            return true;
+        }
+        return false;
+    }
+
     // ---- driving -----------------------------------------------------------------------------------------
     // The trampoline (root, running): performs the control transfers the chain asked for, stepping a
     // foreign delegation in place, until the chain yields or the root finishes.
