@@ -56,6 +56,12 @@ TWOWAY_NOINLINE detail::outcome generator<Y, S, R>::resume(void *sent) {
         if (!h_) throw value_error(messages::empty_generator);
         return detail::outcome::exhausted;
     }
+    detail::node &q = detail::node_access::of(h_.promise());
+    if (q.bits == detail::node::own_created) { // the first step of a free generator: nothing else to check
+        if (sent) throw type_error(messages::just_started); // N1
+        q.start();
+        return q.resume_ready(nullptr) ? detail::outcome::yielded : q.end_resumption();
+    }
     detail::node &p = detail::node_access::of(idle_promise());
     if (p.closed()) return detail::outcome::exhausted; // N7, R4: not TypeError
     if (p.own() == detail::node::own_created) {
@@ -205,6 +211,10 @@ template <class Y, class S, class R>
 void generator<Y, S, R>::release() noexcept {
     if (!detail::has_frame(h_)) return;
     detail::node &p = detail::node_access::of(h_.promise());
+    if (p.ready() && (p.options & detail::node::no_exit_handlers_option) && !p.child) [[likely]] {
+        (void)abandon(h_.promise()); // the common abandonment: a free root suspended at a yield
+        return;
+    }
     if (p.delegated()) { // a delegation refers to the frame: it finalizes it when it ends (Python's reference)
         p.options |= detail::node::orphaned_option;
         h_ = nullptr;
@@ -217,7 +227,7 @@ void generator<Y, S, R>::release() noexcept {
         return;
     }
     if (p.own() == detail::node::own_suspended) {
-        if ((p.options & detail::node::no_exit_handlers_option) && !p.child && !p.foreign) {
+        if ((p.options & detail::node::no_exit_handlers_option) && !p.child) { // (a foreign delegation sets a bit)
             (void)abandon(h_.promise());
             return;
         }
