@@ -30,6 +30,8 @@ def gbench(path):
 
 tw, counters, context = gbench(os.path.join(out, "twoway.json"))
 tw_nr, counters_nr, _ = gbench(os.path.join(out, "twoway_no_recycling.json"))
+clang_path = os.path.join(out, "twoway_clang.json")
+tw_clang = gbench(clang_path)[0] if os.path.exists(clang_path) else {}
 pythons = []
 for name in sorted(os.listdir(out)):
     if name.startswith("python-") and name.endswith(".json"):
@@ -55,8 +57,11 @@ def row(name, value, ref_name, ref_value, goal=""):
     rows.append(f"| `{name}` | {ns(value)} | `{ref_name}` | {ns(ref_value)} | {ratio(value, ref_value)} | {goal} |")
 
 
-row("send/twoway", tw.get("send/twoway"), "send/floor", tw.get("send/floor"), "≤ 1.25×")
+row("send/twoway", tw.get("send/twoway"), "send/floor", tw.get("send/floor"), "≤ 2.2× (g++)")
 row("next/twoway", tw.get("next/twoway"), "send/floor", tw.get("send/floor"), "")
+if tw_clang:
+    row("send/twoway, clang++", tw_clang.get("send/twoway"), "send/floor, clang++", tw_clang.get("send/floor"), "≤ 1.9× (clang)")
+    row("next/twoway, clang++", tw_clang.get("next/twoway"), "send/floor, clang++", tw_clang.get("send/floor"), "")
 row("send/coroutine2", tw.get("send/coroutine2"), "send/floor", tw.get("send/floor"), "(the stackful peer)")
 row("send/twoway", tw.get("send/twoway"), "send/coroutine2", tw.get("send/coroutine2"), "")
 for d in (10, 100, 1000, 10000):

@@ -32,6 +32,15 @@ args=(--benchmark_repetitions=5 --benchmark_report_aggregates_only=true --benchm
 build/bench/bench/twoway_bench "${args[@]}" --benchmark_out="$out/twoway.json" --benchmark_out_format=json
 build/bench/bench/twoway_bench_no_recycling "${args[@]}" --benchmark_out="$out/twoway_no_recycling.json" --benchmark_out_format=json
 bench/instructions.sh build/bench # writes $out/instructions.json
+# The same suite built by clang++, for its own send/next ratios to the floor (same run, same machine).
+if command -v clang++ >/dev/null; then
+    cmake --preset bench-clang >/dev/null
+    cmake --build build/bench-clang -j2 --target twoway_bench
+    build/bench-clang/bench/twoway_bench "${args[@]}" --benchmark_filter='^(send|next)/' \
+        --benchmark_out="$out/twoway_clang.json" --benchmark_out_format=json
+else
+    rm -f "$out/twoway_clang.json"
+fi
 for py in "${pythons[@]}"; do
     version=$("$py" -c 'import sys; print(sys.version.split()[0])')
     echo "CPython $version: $py"

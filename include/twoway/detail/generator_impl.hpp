@@ -101,12 +101,12 @@ TWOWAY_NOINLINE detail::outcome generator<Y, S, R>::resume_throw(std::exception_
 
 template <class Y, class S, class R>
 TWOWAY_NOINLINE Y generator<Y, S, R>::value_or_raise(detail::outcome o) {
-    promise_type &p = h_.promise();
+    // No frame is touched for `exhausted`: the handle may be the freed-frame marker.
     switch (o) {
-    case detail::outcome::yielded: return std::move(*static_cast<Y *>(detail::node_access::of(p).yielded));
-    case detail::outcome::raised: detail::raise_from_frame(detail::node_access::of(p).error.take()); // N9, P1
+    case detail::outcome::yielded: return std::move(*static_cast<Y *>(detail::node_access::of(h_.promise()).yielded));
+    case detail::outcome::raised: detail::raise_from_frame(detail::node_access::of(h_.promise()).error.take()); // N9, P1
     case detail::outcome::returned:
-        if constexpr (!std::is_void_v<R>) throw stop_type(p.take_return()); // R1
+        if constexpr (!std::is_void_v<R>) throw stop_type(h_.promise().take_return()); // R1
         [[fallthrough]];
     case detail::outcome::exhausted: break;
     }
