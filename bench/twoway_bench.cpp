@@ -240,6 +240,18 @@ void *operator new(std::size_t n) {
 }
 void operator delete(void *p) noexcept { std::free(p); }
 void operator delete(void *p, std::size_t) noexcept { std::free(p); }
+// Recycled frames come from the aligned form (detail/frame_allocator.hpp).
+void *operator new(std::size_t n, std::align_val_t a) {
+    if (recording) {
+        recorded_bytes += n;
+        ++recorded_calls;
+    }
+    const auto align = static_cast<std::size_t>(a);
+    if (void *p = std::aligned_alloc(align, (n + align - 1) / align * align)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void *p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 static void memory_suspended_generator(benchmark::State &state) {
     std::size_t twoway_frame = 0, floor_frame = 0;

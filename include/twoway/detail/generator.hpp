@@ -79,7 +79,7 @@ struct generator_access {
 
 // Out of line, so that the generator body's hot path keeps no registers or stack for it.
 [[noreturn]] TWOWAY_COLD inline void raise_pending_exception(node *root) { std::rethrow_exception(root->take_pending_raise()); }
-TWOWAY_NOINLINE inline void free_frame(void *p, std::size_t n) noexcept { deallocate_frame(p, n); }
+inline void free_frame(void *p, std::size_t n) noexcept { deallocate_frame(p, n); }
 
 // Awaited at every co_yield of a value. yield_value has already pointed the root's channel at the value.
 struct yield_awaiter_base {

@@ -30,7 +30,7 @@ generator<Y, S, R> &generator<Y, S, R>::operator=(generator &&o) noexcept {
 // yield comes back to one compare. Everything else (first step, finished, delegation beginning or ending,
 // a foreign subiterator, misuse) leaves through the out-of-line paths.
 template <class Y, class S, class R>
-inline Y generator<Y, S, R>::resume_value(void *sent) {
+TWOWAY_HOT_INLINE inline Y generator<Y, S, R>::resume_value(void *sent) {
     if (detail::has_frame(h_)) [[likely]] {
         detail::node &p = detail::node_access::of(h_.promise());
         if (p.ready()) [[likely]] {
@@ -202,6 +202,18 @@ bool generator<Y, S, R>::abandon([[maybe_unused]] promise_type &promise) noexcep
     detail::node_access::of(promise).release_slots();
     h_.destroy();
     h_ = handle_type::from_address(detail::freed_frame);
+    return true;
+}
+
+// A free root that is finished or never started: its frame is freed and nothing runs (F2).
+template <class Y, class S, class R>
+inline bool generator<Y, S, R>::finished_frame_freed() noexcept {
+    if (!detail::has_frame(h_)) return true;
+    detail::node &p = detail::node_access::of(h_.promise());
+    if (p.bits != detail::node::own_closed && p.bits != detail::node::own_created) return false;
+    p.release_slots();
+    h_.destroy();
+    h_ = nullptr;
     return true;
 }
 

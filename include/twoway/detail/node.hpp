@@ -29,7 +29,9 @@
 #if defined(__GNUC__)
 #define TWOWAY_COLD __attribute__((noinline, cold))
 #define TWOWAY_NOINLINE __attribute__((noinline))
+#define TWOWAY_HOT_INLINE __attribute__((always_inline)) /* the hot path: clang would call it */
 #else
+#define TWOWAY_HOT_INLINE
 #define TWOWAY_COLD
 #define TWOWAY_NOINLINE
 #endif
@@ -282,7 +284,7 @@ struct node {
 
     // The hot path (ready() held): resumes the leaf; true if it came back from a plain yield, false if
     // anything else happened (end_resumption then finishes the call).
-    bool resume_ready(void *value) noexcept {
+    TWOWAY_HOT_INLINE bool resume_ready(void *value) noexcept {
         sent = value;
         bits = running_bit;
         resume_point.resume();
