@@ -200,7 +200,7 @@ with open(os.path.join(out, "report.md"), "w") as f:
                 f"+ `generator` object {bytes_(obj)}.\n")
 
     f.write(mem_line("with frame recycling (the default)", mem_rec, "the frame's 64-byte size class"))
-    f.write(mem_line("without recycling (`TWOWAY_NO_FRAME_RECYCLING`)", mem_nr, "the size the compiler asks for"))
+    f.write(mem_line("without recycling (`TWOWAY_NO_FRAME_RECYCLING`)", mem_nr, "the size the compiler asks for, plus 64 bytes to align it by hand"))
     floor = (mem_nr or mem_rec).get("floor_frame_bytes")
     if floor is not None:
         f.write(f"- the floor's frame for the same body: {bytes_(floor)}; the difference is the promise "
