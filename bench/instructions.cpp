@@ -18,6 +18,7 @@
 
 #include "floor_coro.hpp" // the hand-written minimal coroutine, as in bench/twoway_bench.cpp
 #include "twoway/twoway.hpp"
+#include "twoway_bodies.hpp" // the same bodies as bench/twoway_bench.cpp
 
 namespace {
 
@@ -25,37 +26,6 @@ namespace {
 template <class T>
 inline void barrier(T &v) noexcept {
     asm volatile("" : "+m,r"(v) : : "memory");
-}
-
-// ---- twoway ---------------------------------------------------------------------------------------
-
-twoway::generator<int, int, int> tw_echo() {
-    int x = 0;
-    for (;;) {
-        auto v = co_yield x + 1;
-        x = *v;
-    }
-}
-
-twoway::generator<int> tw_counter() {
-    for (int i = 0;; ++i) co_yield i;
-}
-
-// As in twoway_bench.cpp: each level delegates to the next, the leaf echoes.
-twoway::generator<int, int> tw_chain(int depth) {
-    if (depth <= 1) {
-        int x = 0;
-        for (;;) {
-            auto v = co_yield x + 1;
-            x = *v;
-        }
-    }
-    co_yield twoway::from(tw_chain(depth - 1));
-}
-
-twoway::generator<int> tw_suspended(int *sink) {
-    *sink += 1;
-    co_yield 1;
 }
 
 // ---- the cases --------------------------------------------------------------------------------------
