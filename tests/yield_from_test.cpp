@@ -777,6 +777,10 @@ generator<int> opted_in_owner(log_t &log) {
     co_await twoway::no_exit_handlers;
     co_yield from(records_close(log, std::string("owned")));
 }
+generator<int, int, std::string> opted_in_over_an_iterator_object(log_t &log) {
+    co_await twoway::no_exit_handlers;
+    co_yield from(Spy{&log});
+}
 } // namespace
 
 TEST(YieldFrom, NoExitHandlersStillClosesSubgeneratorsInnermostFirst) {
@@ -795,4 +799,10 @@ TEST(YieldFrom, NoExitHandlersStillClosesSubgeneratorsInnermostFirst) {
     const std::string suffix = TWOWAY_VERIFY_NO_EXIT_HANDLERS ? " (unwinding)" : ""; // debug builds check by closing
     EXPECT_EQ(log, (log_t{"borrowed closed", "delegator" + suffix})); // the delegator's frame: no exception
     EXPECT_EQ(borrowed.state(), twoway::generator_state::closed);
+    log.clear();
+    {
+        auto g = opted_in_over_an_iterator_object(log);
+        g.next();
+    }
+    EXPECT_EQ(log, (log_t{"next", "close"})); // an iterator object gets its close()
 }

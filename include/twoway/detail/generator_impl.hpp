@@ -238,11 +238,7 @@ void generator<Y, S, R>::release() noexcept {
         h_ = nullptr;
         return;
     }
-    if (p.own() == detail::node::own_suspended) {
-        if ((p.options & detail::node::no_exit_handlers_option) && !p.child) { // (a foreign delegation sets a bit)
-            (void)abandon(h_.promise());
-            return;
-        }
+    if (p.own() == detail::node::own_suspended) { // close() closes what it delegates to first, opted in or not
         try {
             (void)close(); // F5: a return value is discarded
         } catch (...) {
