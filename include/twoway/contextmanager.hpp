@@ -162,6 +162,9 @@ private:
 };
 
 namespace detail {
+template <class G>
+using context_manager_for = context_manager<typename G::yield_type, typename G::send_type, typename G::return_type>;
+
 // A kept argument passed on as it was given: an lvalue as an lvalue, an rvalue (kept by value) as an rvalue.
 template <class A, class T>
 decltype(auto) as_given(T &kept) noexcept {
@@ -189,15 +192,13 @@ auto contextmanager(F f) {
             static_assert(detail::is_generator<gen_t>::value, "twoway::contextmanager wraps a function that returns a twoway::generator");
             std::function<gen_t()> recreate = [f, kept] { return std::apply(f, *kept); };
             gen_t gen = recreate();
-            return context_manager<typename gen_t::yield_type, typename gen_t::send_type, typename gen_t::return_type>(
-                std::move(gen), std::move(recreate));
+            return detail::context_manager_for<gen_t>(std::move(gen), std::move(recreate));
         } else {
             static_assert(std::is_invocable_v<const F &, A...>, "twoway::contextmanager: the function cannot be called with these arguments");
             using gen_t = std::invoke_result_t<const F &, A...>;
             static_assert(detail::is_generator<gen_t>::value, "twoway::contextmanager wraps a function that returns a twoway::generator");
             gen_t gen = std::apply([&](auto &...a) { return std::invoke(f, detail::as_given<A>(a)...); }, *kept);
-            return context_manager<typename gen_t::yield_type, typename gen_t::send_type, typename gen_t::return_type>(
-                std::move(gen), detail::not_recreatable<gen_t>{std::move(kept)});
+            return detail::context_manager_for<gen_t>(std::move(gen), detail::not_recreatable<gen_t>{std::move(kept)});
         }
     };
 }

@@ -154,7 +154,11 @@ private:
     step_result<Y, R> step_or_raise(detail::outcome o);
     bool advance_for_loop();
     promise_type &idle_promise();
-    bool abandon(promise_type &p) noexcept;
+    bool frame_gone() const;            // no frame: false; freed by an abandoning close: true; empty: raises
+    Y &yielded_value() const noexcept;  // the value of the last yield
+    [[noreturn]] void raise_escaped();  // what escaped the frame, as it must look outside it (PEP 479)
+    void destroy_frame(handle_type then) noexcept;
+    void abandon() noexcept;
     void release() noexcept;
     bool finished_frame_freed() noexcept; // the common destruction, inline
 

@@ -319,7 +319,7 @@ public:
     reference operator*() const {
         settle();
         if (!g_) throw value_error("dereferencing the end of a generator");
-        return *static_cast<Y *>(node_access::of(generator_access::frame(*g_).promise()).yielded);
+        return g_->yielded_value();
     }
     generator_iterator &operator++() {
         settle(); // a value that was never looked at is still consumed, as Python's for-loop does

@@ -43,6 +43,31 @@ TWOWAY_HOT_INLINE inline Y generator<Y, S, R>::resume_value(void *sent) {
 }
 
 template <class Y, class S, class R>
+bool generator<Y, S, R>::frame_gone() const {
+    if (detail::has_frame(h_)) [[likely]]
+        return false;
+    if (!h_) throw value_error(messages::empty_generator);
+    return true; // an abandoning close freed it: CLOSED
+}
+
+template <class Y, class S, class R>
+Y &generator<Y, S, R>::yielded_value() const noexcept {
+    return *static_cast<Y *>(detail::node_access::of(h_.promise()).yielded);
+}
+
+template <class Y, class S, class R>
+void generator<Y, S, R>::raise_escaped() {
+    detail::raise_from_frame(detail::node_access::of(h_.promise()).error.take()); // N9, P1
+}
+
+template <class Y, class S, class R>
+void generator<Y, S, R>::destroy_frame(handle_type then) noexcept {
+    detail::node_access::of(h_.promise()).release_slots();
+    h_.destroy();
+    h_ = then;
+}
+
+template <class Y, class S, class R>
 TWOWAY_NOINLINE auto generator<Y, S, R>::idle_promise() -> promise_type & {
     detail::node &p = detail::node_access::of(h_.promise());
     if (p.chain_running()) throw value_error(messages::already_executing); // N6, before the CLOSED check
@@ -52,22 +77,15 @@ TWOWAY_NOINLINE auto generator<Y, S, R>::idle_promise() -> promise_type & {
 
 template <class Y, class S, class R>
 TWOWAY_NOINLINE detail::outcome generator<Y, S, R>::resume(void *sent) {
-    if (!detail::has_frame(h_)) {
-        if (!h_) throw value_error(messages::empty_generator);
-        return detail::outcome::exhausted;
-    }
+    if (frame_gone()) return detail::outcome::exhausted;
     detail::node &q = detail::node_access::of(h_.promise());
     if (q.bits == detail::node::own_created) { // the first step of a free generator: nothing else to check
         if (sent) throw type_error(messages::just_started); // N1
         q.start();
         return q.resume_ready(nullptr) ? detail::outcome::yielded : q.end_resumption();
     }
-    detail::node &p = detail::node_access::of(idle_promise());
+    detail::node &p = detail::node_access::of(idle_promise()); // (a CREATED generator is always a free root: above)
     if (p.closed()) return detail::outcome::exhausted; // N7, R4: not TypeError
-    if (p.own() == detail::node::own_created) {
-        if (sent) throw type_error(messages::just_started); // N1
-        p.start();
-    }
     p.sent = sent;
     return p.run();
 }
@@ -80,10 +98,7 @@ TWOWAY_COLD std::exception_ptr generator<Y, S, R>::checked(std::exception_ptr e)
 
 template <class Y, class S, class R>
 TWOWAY_NOINLINE detail::outcome generator<Y, S, R>::resume_throw(std::exception_ptr e, exit_kind kind) {
-    if (!detail::has_frame(h_)) {
-        if (!h_) throw value_error(messages::empty_generator);
-        std::rethrow_exception(e); // T9
-    }
+    if (frame_gone()) std::rethrow_exception(e); // T9
     detail::node &p = detail::node_access::of(idle_promise());
     if (p.closed()) std::rethrow_exception(e); // T9
     if (p.own() == detail::node::own_created) { // T8: raised before any code runs
@@ -103,8 +118,8 @@ template <class Y, class S, class R>
 TWOWAY_NOINLINE Y generator<Y, S, R>::value_or_raise(detail::outcome o) {
     // No frame is touched for `exhausted`: the handle may be the freed-frame marker.
     switch (o) {
-    case detail::outcome::yielded: return std::move(*static_cast<Y *>(detail::node_access::of(h_.promise()).yielded));
-    case detail::outcome::raised: detail::raise_from_frame(detail::node_access::of(h_.promise()).error.take()); // N9, P1
+    case detail::outcome::yielded: return std::move(yielded_value());
+    case detail::outcome::raised: raise_escaped();
     case detail::outcome::returned:
         if constexpr (!std::is_void_v<R>) throw stop_type(h_.promise().take_return()); // R1
         [[fallthrough]];
@@ -116,8 +131,8 @@ TWOWAY_NOINLINE Y generator<Y, S, R>::value_or_raise(detail::outcome o) {
 template <class Y, class S, class R>
 TWOWAY_NOINLINE step_result<Y, R> generator<Y, S, R>::step_or_raise(detail::outcome o) {
     switch (o) {
-    case detail::outcome::yielded: return step_result<Y, R>::yield(std::move(*static_cast<Y *>(detail::node_access::of(h_.promise()).yielded)));
-    case detail::outcome::raised: detail::raise_from_frame(detail::node_access::of(h_.promise()).error.take());
+    case detail::outcome::yielded: return step_result<Y, R>::yield(std::move(yielded_value()));
+    case detail::outcome::raised: raise_escaped();
     case detail::outcome::returned: return step_result<Y, R>::finish(h_.promise().take_return());
     case detail::outcome::exhausted: break;
     }
@@ -137,7 +152,7 @@ bool generator<Y, S, R>::advance_for_loop() {
     }
     switch (o) {
     case detail::outcome::yielded: return true;
-    case detail::outcome::raised: detail::raise_from_frame(detail::node_access::of(h_.promise()).error.take());
+    case detail::outcome::raised: raise_escaped();
     case detail::outcome::returned: (void)h_.promise().take_return(); break; // R5: a for-loop drops it
     case detail::outcome::exhausted: break;
     }
@@ -146,10 +161,7 @@ bool generator<Y, S, R>::advance_for_loop() {
 
 template <class Y, class S, class R>
 return_value_t<R> generator<Y, S, R>::close() {
-    if (!detail::has_frame(h_)) {
-        if (!h_) throw value_error(messages::empty_generator);
-        return return_value_t<R>(); // C3: closed, its frame already freed
-    }
+    if (frame_gone()) return return_value_t<R>(); // C3
     detail::node &p = detail::node_access::of(idle_promise());
     if (p.own() == detail::node::own_created) { // C2: no code runs
         p.close_unstarted();
@@ -160,7 +172,10 @@ return_value_t<R> generator<Y, S, R>::close() {
     std::exception_ptr raised; // what was raised in it
     if (p.options & detail::node::no_exit_handlers_option) {
         std::exception_ptr pending = p.close_delegations();
-        if (!pending && abandon(h_.promise())) return return_value_t<R>();
+        if (!pending) {
+            abandon();
+            return return_value_t<R>();
+        }
         raised = pending;
         p.raise_in_leaf(std::move(pending)); // a subiterator's close error: raised here as usual
     } else {
@@ -185,9 +200,9 @@ return_value_t<R> generator<Y, S, R>::close() {
 // The no_exit_handlers close of a suspended root that delegates to nothing: its frame is destroyed where
 // it stands. Debug builds first do the exact close and check that the declaration held.
 template <class Y, class S, class R>
-bool generator<Y, S, R>::abandon([[maybe_unused]] promise_type &promise) noexcept {
+void generator<Y, S, R>::abandon() noexcept {
 #if TWOWAY_VERIFY_NO_EXIT_HANDLERS
-    detail::node &p = detail::node_access::of(promise);
+    detail::node &p = detail::node_access::of(h_.promise());
     const std::exception_ptr exit = std::make_exception_ptr(generator_exit());
     p.raise_in_leaf(exit);
     if (!p.closed() || p.error != exit) {
@@ -199,10 +214,7 @@ bool generator<Y, S, R>::abandon([[maybe_unused]] promise_type &promise) noexcep
     }
     p.error = nullptr;
 #endif
-    detail::node_access::of(promise).release_slots();
-    h_.destroy();
-    h_ = handle_type::from_address(detail::freed_frame);
-    return true;
+    destroy_frame(handle_type::from_address(detail::freed_frame));
 }
 
 // A free root that is finished or never started: its frame is freed and nothing runs (F2).
@@ -211,9 +223,7 @@ inline bool generator<Y, S, R>::finished_frame_freed() noexcept {
     if (!detail::has_frame(h_)) return true;
     detail::node &p = detail::node_access::of(h_.promise());
     if (p.bits != detail::node::own_closed && p.bits != detail::node::own_created) return false;
-    p.release_slots();
-    h_.destroy();
-    h_ = nullptr;
+    destroy_frame(nullptr);
     return true;
 }
 
@@ -224,7 +234,7 @@ void generator<Y, S, R>::release() noexcept {
     if (!detail::has_frame(h_)) return;
     detail::node &p = detail::node_access::of(h_.promise());
     if (p.ready() && (p.options & detail::node::no_exit_handlers_option) && !p.child) [[likely]] {
-        (void)abandon(h_.promise()); // the common abandonment: a free root suspended at a yield
+        abandon(); // the common abandonment: a free root suspended at a yield
         return;
     }
     if (p.delegated()) { // a delegation refers to the frame: it finalizes it when it ends (Python's reference)
@@ -246,9 +256,7 @@ void generator<Y, S, R>::release() noexcept {
         }
         if (!detail::has_frame(h_)) return; // close() abandoned it
     }
-    p.release_slots();
-    h_.destroy();
-    h_ = nullptr;
+    destroy_frame(nullptr);
 }
 
 template <class Y, class S, class R>
@@ -279,8 +287,7 @@ std::vector<subiterator> generator<Y, S, R>::delegation_chain() const {
 
 template <class Y, class S, class R>
 auto generator<Y, S, R>::begin() -> iterator {
-    if (!h_) throw value_error(messages::empty_generator);
-    if (detail::has_frame(h_)) (void)idle_promise();
+    if (!frame_gone()) (void)idle_promise();
     return iterator(this);
 }
 

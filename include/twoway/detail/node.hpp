@@ -201,8 +201,8 @@ struct node {
     }
 
     // ---- transitions -----------------------------------------------------------------------------------
-    void start() noexcept { bits = static_cast<unsigned char>(bits & ~own_mask); } // CREATED -> SUSPENDED
-    void close_unstarted() noexcept { bits = static_cast<unsigned char>((bits & ~own_mask) | own_closed); }
+    void start() noexcept { set_own(own_suspended); } // CREATED -> SUSPENDED
+    void close_unstarted() noexcept { set_own(own_closed); }
     void begin_call() noexcept { bits |= running_bit; }
     void end_call() noexcept { bits = static_cast<unsigned char>(bits & ~running_bit); }
     // Control moved along the chain: the driver resumes h next (a root's operation).
@@ -235,7 +235,7 @@ struct node {
             r->set_leaf(p);
             r->hand_over(p->handle);
         } else {
-            bits = static_cast<unsigned char>((bits & ~own_mask) | own_closed);
+            set_own(own_closed);
         }
     }
 
@@ -315,12 +315,11 @@ struct node {
     outcome run() noexcept {
         begin_call();
         bits |= transfer_bit; // resume the leaf (or step its foreign delegation)
-        settle();
-        end_call();
-        return result();
+        return end_resumption();
     }
 
-    // After a resumption of the fast path that did not come back with a plain yield.
+    // Finishes a call: after run()'s first transfer, or a resumption of the fast path that did not come back
+    // with a plain yield.
     TWOWAY_NOINLINE outcome end_resumption() noexcept {
         settle();
         end_call();
@@ -344,8 +343,7 @@ struct node {
         std::exception_ptr pending;
         if (x->foreign) {
             pending = x->foreign->close();
-            x->foreign = nullptr;
-            bits = static_cast<unsigned char>(bits & ~foreign_bit);
+            leave_foreign();
         }
         while (x != this) {
             node *p = x->parent;
@@ -404,6 +402,7 @@ struct node {
     }
 
 private:
+    void set_own(unsigned char s) noexcept { bits = static_cast<unsigned char>((bits & ~own_mask) | s); }
     void unlink(node *p) noexcept {
         p->child = nullptr;
         parent = nullptr;
