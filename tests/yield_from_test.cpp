@@ -777,7 +777,7 @@ generator<int> opted_in_owner(log_t &log) {
     co_await twoway::no_exit_handlers;
     co_yield from(records_close(log, std::string("owned")));
 }
-generator<int, int, std::string> opted_in_over_an_iterator_object(log_t &log) {
+generator<int, int> opted_in_over_an_iterator_object(log_t &log) {
     co_await twoway::no_exit_handlers;
     co_yield from(Spy{&log});
 }
