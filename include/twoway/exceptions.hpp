@@ -77,6 +77,13 @@ inline constexpr const char *just_started = "can't send non-None value to a just
 inline constexpr const char *already_executing = "generator already executing";
 inline constexpr const char *ignored_exit = "generator ignored GeneratorExit";
 inline constexpr const char *raised_stop_iteration = "generator raised StopIteration";
+inline constexpr const char *coroutine_just_started = "can't send non-None value to a just-started coroutine";
+inline constexpr const char *coroutine_already_executing = "coroutine already executing";
+inline constexpr const char *coroutine_ignored_exit = "coroutine ignored GeneratorExit";
+inline constexpr const char *coroutine_raised_stop_iteration = "coroutine raised StopIteration";
+inline constexpr const char *coroutine_reused = "cannot reuse already awaited coroutine";
+inline constexpr const char *coroutine_awaited_already = "coroutine is being awaited already";
+inline constexpr const char *empty_coroutine = "coroutine object is empty (moved-from or default-constructed)";
 inline constexpr const char *empty_generator = "generator object is empty (moved-from or default-constructed)";
 } // namespace messages
 

@@ -7,7 +7,8 @@
 namespace twoway {
 
 struct subiterator {
-    enum class kind : unsigned char { generator, iterator, range };
+    // coroutine: a twoway::coroutine (cr_await); awaitable: a future, a task or another awaiter object.
+    enum class kind : unsigned char { generator, iterator, range, coroutine, awaitable };
     kind what;
     const std::type_info *type; // the operand's type: for a generator, its generator<Y, S, R> type
     const void *address;        // identity: a generator's frame (its address()), or the operand object

@@ -168,7 +168,7 @@ public:
 template <class Y, class S, class R>
 class generator_promise : private node, public return_slot<R> {
     using handle_type = std::coroutine_handle<generator_promise>;
-    static constexpr generator_info info{&typeid(generator<Y, S, R>), std::is_void_v<S> ? nullptr : &typeid(S)};
+    static constexpr generator_info info{&typeid(generator<Y, S, R>), std::is_void_v<S> ? nullptr : &typeid(S), false};
 
 public:
     generator_promise() noexcept : node(handle_type::from_promise(*this), info) {}

@@ -58,11 +58,13 @@ protected:
 
 // Rethrows e as it must look once it has left a generator frame: PEP 479 turns a StopIteration into
 // RuntimeError("generator raised StopIteration") with the original as its cause (P1-P4).
-[[noreturn]] inline void raise_from_frame(std::exception_ptr e) {
+// A coroutine's frame says "coroutine raised StopIteration" (K10).
+[[noreturn]] inline void raise_from_frame(std::exception_ptr e, bool coroutine = false) {
     try {
         std::rethrow_exception(std::move(e));
     } catch (const stop_iteration<> &) {
-        std::throw_with_nested(runtime_error(messages::raised_stop_iteration));
+        std::throw_with_nested(runtime_error(coroutine ? messages::coroutine_raised_stop_iteration
+                                                       : messages::raised_stop_iteration));
     }
 }
 
@@ -107,6 +109,7 @@ private:
 struct generator_info {
     const std::type_info *generator_type;
     const std::type_info *send_type; // null when S is void: the generator never reads a sent value
+    bool coroutine = false;          // a twoway::coroutine: Python's messages say "coroutine"
 };
 
 // The root's `sent` holds this while an exception waits in `inject`. Null (None) and this are the only
@@ -197,7 +200,8 @@ struct node {
 
     // What gi_yieldfrom shows of this generator.
     [[nodiscard]] subiterator describe() const noexcept {
-        return {subiterator::kind::generator, info->generator_type, handle.address()};
+        return {info->coroutine ? subiterator::kind::coroutine : subiterator::kind::generator, info->generator_type,
+                handle.address()};
     }
 
     // ---- transitions -----------------------------------------------------------------------------------
@@ -386,14 +390,16 @@ struct node {
     // that was thrown into x, if it was one: when that very object comes back, no rethrow is needed to
     // classify it (a C++ throw is the dominant cost of closing).
     static std::exception_ptr close_outcome(node &x, const std::exception_ptr &exit) noexcept {
-        if (!x.closed()) return std::make_exception_ptr(runtime_error(messages::ignored_exit));
+        if (!x.closed())
+            return std::make_exception_ptr(
+                runtime_error(x.info->coroutine ? messages::coroutine_ignored_exit : messages::ignored_exit));
         if (!x.error) return nullptr;
         if (exit && x.error == exit) {
             x.error = nullptr;
             return nullptr;
         }
         try {
-            raise_from_frame(x.error.take());
+            raise_from_frame(x.error.take(), x.info->coroutine);
         } catch (const generator_exit &) {
             return nullptr;
         } catch (...) {

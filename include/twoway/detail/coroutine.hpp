@@ -1,0 +1,206 @@
+// twoway/detail/coroutine.hpp — the machinery behind coroutine<T>: its promise, and what `co_await`
+// accepts in a coroutine body. Every await of another coroutine or of a generator-based coroutine is a
+// delegation on the generator chain (detail/node.hpp): the outermost coroutine knows the innermost
+// one, so a step costs the same at any await depth.
+#pragma once
+
+#include <coroutine>
+#include <cstddef>
+#include <exception>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+
+#include "twoway/detail/frame_allocator.hpp"
+#include "twoway/detail/generator.hpp"
+#include "twoway/detail/node.hpp"
+#include "twoway/detail/yield_from.hpp"
+#include "twoway/exceptions.hpp"
+#include "twoway/none.hpp"
+#include "twoway/object.hpp"
+
+namespace twoway {
+
+template <class T = void>
+class coroutine;
+
+namespace detail {
+
+template <class T>
+struct is_coroutine : std::false_type {};
+template <class T>
+struct is_coroutine<coroutine<T>> : std::true_type {};
+
+// A generator-based coroutine (Python's @types.coroutine): a generator that yields objects to the
+// driver and is sent objects (or nothing) back.
+template <class G>
+concept generator_coroutine = is_generator<G>::value && std::is_same_v<typename G::yield_type, object> &&
+                              (std::is_void_v<typename G::send_type> || std::is_same_v<typename G::send_type, object>);
+
+// An awaitable of the library (a future, a task, an Asio operation): it makes its own awaiter, given the
+// awaiting coroutine's node.
+template <class A>
+concept awaitable_operand = requires { typename std::remove_cvref_t<A>::twoway_awaitable; };
+
+// Python's __await__: a member await_iter() returning an iterator object or a generator-based coroutine.
+template <class A>
+concept has_await_iter = requires(A &a) { a.await_iter(); };
+
+// The hand-off of one object to whoever drives the chain, for awaiters that suspend the coroutine
+// themselves (a pending future): what the driver sends back is ignored, what it throws is raised.
+inline void yield_to_driver(node &self, object *value) noexcept { self.root->yielded = value; }
+inline void resumed_by_driver(node &self) {
+    node *r = self.root;
+    if (r->sent == raise_pending) raise_pending_exception(r);
+}
+// Whether the driver sent a value (not None) with the resumption.
+[[nodiscard]] inline bool driver_sent_value(const node &self) noexcept { return self.root->sent != nullptr; }
+
+template <class T>
+class coroutine_promise : private node, public return_slot<T> {
+    using handle_type = std::coroutine_handle<coroutine_promise>;
+    static constexpr generator_info info{&typeid(coroutine<T>), &typeid(object), true};
+
+public:
+    // The name in "coroutine '…' was never awaited": the coroutine function's own name, which the
+    // compiler puts in the default argument at the coroutine's call (set_qualname overrides it).
+#if defined(__GNUC__) || defined(__clang__)
+    explicit coroutine_promise(const char *name = __builtin_FUNCTION()) noexcept
+#else
+    explicit coroutine_promise(const char *name = "coroutine") noexcept
+#endif
+        : node(handle_type::from_promise(*this), info), qualname(name) {
+    }
+
+    static void *operator new(std::size_t n) { return allocate_frame(n); }
+    static void operator delete(void *p, std::size_t n) noexcept { deallocate_frame(p, n); }
+
+    coroutine<T> get_return_object() noexcept;
+    static std::suspend_always initial_suspend() noexcept { return {}; } // K1: calling runs nothing
+    static final_awaiter final_suspend() noexcept { return {}; }
+    void unhandled_exception() noexcept { error = std::current_exception(); }
+
+    // `async def` with `yield` is an async generator, a different type (twoway::async_generator).
+    template <class U>
+    void yield_value(U &&) = delete;
+
+    // await of a coroutine: delegation on the chain (K11).
+    template <class U>
+    auto await_transform(coroutine<U> &&c);
+    template <class U>
+    auto await_transform(coroutine<U> &c);
+    // await of a generator-based coroutine (@types.coroutine): its yields go to the driver (K16).
+    template <class G>
+        requires generator_coroutine<std::remove_cvref_t<G>>
+    auto await_transform(G &&g) {
+        using Gen = std::remove_cvref_t<G>;
+        if constexpr (std::is_lvalue_reference_v<G>)
+            return generator_delegation<object, object, Gen, false>(static_cast<node &>(*this), g);
+        else
+            return generator_delegation<object, object, Gen, true>(static_cast<node &>(*this), std::move(g));
+    }
+    // A future, a task, an Asio operation, ...
+    template <class A>
+        requires awaitable_operand<A>
+    decltype(auto) await_transform(A &&a) {
+        return std::forward<A>(a).make_awaiter(static_cast<node &>(*this));
+    }
+    // An object with Python's __await__ (K12): the iterator it returns is delegated to.
+    template <class A>
+        requires(has_await_iter<A> && !awaitable_operand<A> && !is_coroutine<std::remove_cvref_t<A>>::value)
+    auto await_transform(A &&a) {
+        using I = decltype(a.await_iter());
+        if constexpr (generator_coroutine<I>)
+            return generator_delegation<object, object, I, true>(static_cast<node &>(*this), a.await_iter());
+        else
+            return foreign_delegation_awaiter<object, object, I, true, false>(static_cast<node &>(*this), a.await_iter());
+    }
+    // Python: TypeError "object int can't be used in 'await' expression" — here at compile time.
+    template <class A>
+        requires(!awaitable_operand<A> && !has_await_iter<A> && !generator_coroutine<std::remove_cvref_t<A>> &&
+                 !is_coroutine<std::remove_cvref_t<A>>::value)
+    void await_transform(A &&) = delete;
+
+    const char *qualname;
+
+private:
+    friend struct node_access;
+    friend class coroutine<T>;
+};
+
+// Awaiter of `co_await c` for a coroutine c: c's chain joins the awaiting one and runs; its final
+// suspension hands control back here with its return value or its error. Like a generator delegation it
+// refers to c's frame, so a borrowed coroutine object may be moved or destroyed meanwhile.
+template <class Child, bool Owned>
+class coroutine_delegation {
+    using result_type = typename Child::return_type;
+    struct nothing {};
+
+public:
+    coroutine_delegation(node &self, Child &&child)
+        requires Owned
+        : self_(&self), owned_(std::move(child)), frame_(generator_access::frame(owned_)) {}
+    coroutine_delegation(node &self, Child &child)
+        requires(!Owned)
+        : self_(&self), frame_(generator_access::frame(child)) {}
+    coroutine_delegation(const coroutine_delegation &) = delete;
+    coroutine_delegation &operator=(const coroutine_delegation &) = delete;
+
+    ~coroutine_delegation() {
+        if (!has_frame(frame_)) return;
+        node &c = child();
+        if (c.parent == self_) c.detach(); // the awaiting frame is destroyed mid-await
+        if constexpr (!Owned) {
+            if (c.options & node::orphaned_option) { // its coroutine object is gone: finalize it now
+                c.options &= static_cast<unsigned char>(~node::orphaned_option);
+                Child last = generator_access::adopt<Child>(frame_);
+            }
+        }
+    }
+
+    bool await_ready() {
+        if (!frame_) throw value_error(messages::empty_coroutine);
+        if (!has_frame(frame_)) throw runtime_error(messages::coroutine_reused);
+        node &c = child();
+        if (c.chain_running()) throw value_error(messages::coroutine_already_executing);
+        if (c.delegated()) throw runtime_error(messages::coroutine_awaited_already);
+        if (c.closed()) throw runtime_error(messages::coroutine_reused); // K13: await once
+        return false;
+    }
+
+    void await_suspend(std::coroutine_handle<>) noexcept { self_->link(child()); }
+
+    result_type await_resume() {
+        node *r = self_->root;
+        if (r->sent == raise_pending) std::rethrow_exception(r->take_pending_raise()); // raised here by close
+        node &c = child();
+        if (c.error) raise_from_frame(c.error.take(), true);
+        if constexpr (std::is_void_v<result_type>)
+            return;
+        else if constexpr (std::is_same_v<result_type, object>)
+            return object(frame_.promise().take_return());
+        else
+            return *frame_.promise().take_return();
+    }
+
+private:
+    node &child() noexcept { return node_access::of(frame_.promise()); }
+
+    node *self_;
+    [[no_unique_address]] std::conditional_t<Owned, Child, nothing> owned_;
+    typename Child::handle_type frame_;
+};
+
+template <class T>
+template <class U>
+auto coroutine_promise<T>::await_transform(coroutine<U> &&c) {
+    return coroutine_delegation<coroutine<U>, true>(static_cast<node &>(*this), std::move(c));
+}
+template <class T>
+template <class U>
+auto coroutine_promise<T>::await_transform(coroutine<U> &c) {
+    return coroutine_delegation<coroutine<U>, false>(static_cast<node &>(*this), c);
+}
+
+} // namespace detail
+} // namespace twoway
