@@ -71,6 +71,35 @@ private:
     std::string message_;
 };
 
+// Python: asyncio.CancelledError, a BaseException since 3.8: like generator_exit, not a std::exception,
+// so catch (const std::exception&) does not swallow a cancellation. Its args are (message,) or ().
+class cancelled_error {
+public:
+    cancelled_error() = default;
+    explicit cancelled_error(std::string message) : message_(std::move(message)), has_message_(true) {}
+    virtual ~cancelled_error() = default;
+    [[nodiscard]] virtual const char *what() const noexcept { return message_.c_str(); }
+    [[nodiscard]] bool has_message() const noexcept { return has_message_; }
+
+private:
+    std::string message_;
+    bool has_message_ = false;
+};
+
+// Python: asyncio.InvalidStateError (e.g. "Result is not set.").
+class invalid_state_error : public std::logic_error {
+public:
+    using std::logic_error::logic_error;
+    invalid_state_error() : std::logic_error("") {}
+};
+
+// Python: TimeoutError.
+class timeout_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+    timeout_error() : std::runtime_error("") {}
+};
+
 // CPython's messages, in one place so that tests and the library cannot drift apart.
 namespace messages {
 inline constexpr const char *just_started = "can't send non-None value to a just-started generator";

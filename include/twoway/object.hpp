@@ -220,11 +220,19 @@ std::string python_type_name() {
         return short_type_name(typeid(T));
 }
 
+// Python's inspect.isgenerator: a twoway::generator (a coroutine has no iterator).
+template <class T>
+concept generator_like = requires {
+    typename T::promise_type;
+    typename T::yield_type;
+    typename T::iterator;
+};
+
 template <class T>
 class value_box final : public box_base {
 public:
     template <class... A>
-    explicit value_box(A &&...a) : box_base(plain_kind), v_(std::forward<A>(a)...) {}
+    explicit value_box(A &&...a) : box_base(generator_like<T> ? generator_kind : plain_kind), v_(std::forward<A>(a)...) {}
     const std::type_info &type() const noexcept override { return typeid(T); }
     std::string type_name() const override { return python_type_name<T>(); }
     std::string repr() const override { return any_repr(v_); }

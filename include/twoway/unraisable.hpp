@@ -38,34 +38,63 @@ inline std::string exception_line(std::string type, const char *message) {
 }
 } // namespace detail
 
-// Python's traceback.format_exception_only(e), without the newline: "TypeName: message" ("TypeName"
-// alone for an empty message). twoway's own exceptions get their Python names; any other
-// std::exception its C++ type name ("std::out_of_range: index").
-inline std::string format_exception(const std::exception_ptr &e) {
-    if (!e) return "None";
+namespace detail {
+struct python_exception_text {
+    std::string type;
+    std::string message;
+    bool has_args; // false for an exception built without arguments: repr "Type()"
+};
+// The Python class name and str() of an exception: twoway's own exceptions get their Python names, any
+// other std::exception its C++ type name.
+inline python_exception_text describe_exception(const std::exception_ptr &e) {
     try {
         std::rethrow_exception(e);
     } catch (const generator_exit &x) {
-        return detail::exception_line("GeneratorExit", x.what());
+        return {"GeneratorExit", x.what(), *x.what() != 0};
+    } catch (const cancelled_error &x) {
+        return {"CancelledError", x.what(), x.has_message()};
     } catch (const none_error &x) {
-        return detail::exception_line("TypeError", x.what());
+        return {"TypeError", x.what(), *x.what() != 0};
     } catch (const type_error &x) {
-        return detail::exception_line("TypeError", x.what());
+        return {"TypeError", x.what(), *x.what() != 0};
     } catch (const value_error &x) {
-        return detail::exception_line("ValueError", x.what());
+        return {"ValueError", x.what(), *x.what() != 0};
+    } catch (const invalid_state_error &x) {
+        return {"InvalidStateError", x.what(), *x.what() != 0};
+    } catch (const timeout_error &x) {
+        return {"TimeoutError", x.what(), *x.what() != 0};
     } catch (const runtime_error &x) {
-        return detail::exception_line("RuntimeError", x.what());
+        return {"RuntimeError", x.what(), *x.what() != 0};
     } catch (const attribute_error &x) {
-        return detail::exception_line("AttributeError", x.what());
+        return {"AttributeError", x.what(), *x.what() != 0};
     } catch (const stop_async_iteration &x) {
-        return detail::exception_line("StopAsyncIteration", x.what());
+        return {"StopAsyncIteration", x.what(), *x.what() != 0};
     } catch (const stop_iteration<> &) {
-        return "StopIteration";
+        return {"StopIteration", "", false};
     } catch (const std::exception &x) {
-        return detail::exception_line(detail::type_name(typeid(x)), x.what());
+        return {type_name(typeid(x)), x.what(), *x.what() != 0};
     } catch (...) {
-        return "unknown exception";
+        return {"unknown exception", "", false};
     }
+}
+} // namespace detail
+
+// Python's traceback.format_exception_only(e), without the newline: "TypeName: message" ("TypeName"
+// alone for an empty message).
+inline std::string format_exception(const std::exception_ptr &e) {
+    if (!e) return "None";
+    detail::python_exception_text t = detail::describe_exception(e);
+    return detail::exception_line(std::move(t.type), t.message.c_str());
+}
+
+// Python's repr(e): "KeyError('k')", "CancelledError()".
+inline std::string exception_repr(const std::exception_ptr &e) {
+    if (!e) return "None";
+    detail::python_exception_text t = detail::describe_exception(e);
+    if (!t.has_args) return t.type + "()";
+    const bool dq = t.message.find('\'') != std::string::npos && t.message.find('"') == std::string::npos;
+    const char q = dq ? '"' : '\'';
+    return t.type + "(" + q + t.message + q + ")";
 }
 
 namespace detail {

@@ -1,0 +1,473 @@
+// twoway/asyncio/detail/loop_state.hpp — the untyped core of the asyncio layer: the loop's scheduling
+// (ready queue, timers, handles), the future and task states without their result type, and the step of a
+// task. The typed parts (future<T>, task<T>) and the public loop are in the headers beside this one.
+//
+// Scheduling is asyncio's (base_events.py): a FIFO ready queue of which one iteration runs exactly what was
+// ready when it began; timers by deadline, moved to the back of the queue when due; completing a future
+// schedules its callbacks. Waiting, I/O and wake-ups from other threads come from Asio.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "twoway/coroutine.hpp"
+#include "twoway/detail/node.hpp"
+#include "twoway/exceptions.hpp"
+#include "twoway/object.hpp"
+#include "twoway/unraisable.hpp"
+
+namespace twoway {
+
+class event_loop;
+struct exception_context;
+class handle;
+class future_ref;
+class task_ref;
+
+namespace detail {
+
+class loop_state;
+class future_state_base;
+class task_core;
+
+// What a ready-queue entry or a done callback runs: fn(target, arg). Both are owning references.
+using scheduled_fn = void (*)(box_base *target, box_base *arg);
+struct scheduled {
+    scheduled_fn fn;
+    ref<box_base> target;
+    ref<box_base> arg;
+};
+
+// A FIFO ring buffer: the ready queue. Grows by doubling, never shrinks.
+class ready_queue {
+public:
+    ready_queue() : buf_(64) {}
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    void push(scheduled s) {
+        if (size_ == buf_.size()) grow();
+        buf_[(head_ + size_) & (buf_.size() - 1)] = std::move(s);
+        ++size_;
+    }
+    scheduled pop() noexcept {
+        scheduled s = std::move(buf_[head_]);
+        head_ = (head_ + 1) & (buf_.size() - 1);
+        --size_;
+        return s;
+    }
+    void clear() noexcept {
+        while (size_) (void)pop();
+    }
+
+private:
+    void grow() {
+        std::vector<scheduled> b(buf_.size() * 2);
+        for (std::size_t i = 0; i < size_; ++i) b[i] = std::move(buf_[(head_ + i) & (buf_.size() - 1)]);
+        buf_ = std::move(b);
+        head_ = 0;
+    }
+    std::vector<scheduled> buf_;
+    std::size_t head_ = 0;
+    std::size_t size_ = 0;
+};
+
+// Python's Handle / TimerHandle: a callback with its arguments bound, cancellable until it runs.
+class handle_state final : public box_base {
+public:
+    handle_state(loop_state *loop, std::function<void()> fn, std::string description)
+        : loop(loop), fn(std::move(fn)), description(std::move(description)) {}
+    const std::type_info &type() const noexcept override { return typeid(handle_state); }
+    std::string type_name() const override { return timer ? "TimerHandle" : "Handle"; }
+    std::string repr() const override {
+        std::string s = "<";
+        s += timer ? "TimerHandle" : "Handle";
+        if (cancelled) s += " cancelled";
+        if (timer) s += " when=" + twoway::repr(when);
+        return s + " " + description + ">";
+    }
+    void *value() noexcept override { return this; }
+    void cancel() noexcept;
+
+    loop_state *loop;
+    std::function<void()> fn;
+    std::string description;
+    double when = 0;
+    std::uint64_t sequence = 0; // ties between equal deadlines run in scheduling order
+    bool cancelled = false;
+    bool timer = false;
+    bool scheduled_timer = false; // still in the loop's timer heap
+};
+
+// What the exception handler receives (Python's context dict); keys() lists the present keys, sorted.
+struct exception_context_data {
+    std::optional<std::string> message;
+    std::exception_ptr exception;
+    ref<handle_state> handle;
+    ref<future_state_base> future;
+    ref<future_state_base> task; // a task
+    object asyncgen;
+    std::shared_ptr<const exception_context_data> context;
+};
+
+enum class future_status : unsigned char { pending, cancelled, finished };
+
+struct done_callback {
+    scheduled_fn fn;
+    ref<box_base> target;
+};
+
+// asyncio.Future without its result type.
+class future_state_base : public box_base {
+public:
+    explicit future_state_base(ref<loop_state> loop) noexcept;
+    const std::type_info &type() const noexcept override { return typeid(future_state_base); }
+    std::string type_name() const override { return class_name(); }
+    std::string repr() const override;
+    void *value() noexcept override { return this; }
+    [[nodiscard]] virtual const char *class_name() const noexcept { return "Future"; }
+    [[nodiscard]] virtual task_core *as_task() noexcept { return nullptr; }
+    [[nodiscard]] bool is_task() noexcept { return as_task() != nullptr; }
+    virtual std::string result_repr() const { return "None"; }
+
+    [[nodiscard]] bool done() const noexcept { return status != future_status::pending; }
+    [[nodiscard]] bool cancelled() const noexcept { return status == future_status::cancelled; }
+
+    // Python: fut.cancel(msg). Virtual: a task forwards the cancellation to what it waits on.
+    virtual bool cancel(std::optional<std::string> msg);
+    bool cancel_future(std::optional<std::string> msg); // Future.cancel itself, for tasks too
+    void set_exception_ptr(std::exception_ptr e);        // after the checks; 3.13's StopIteration rule
+    // The exception result() would raise, or null when it would return (clears the never-retrieved flag).
+    std::exception_ptr result_exception();
+    std::exception_ptr exception_or_null(); // Python: fut.exception()
+    std::exception_ptr make_cancelled_error();
+    void add_callback(scheduled_fn fn, ref<box_base> target);
+    void schedule_callbacks();
+
+    ref<loop_state> loop;
+    future_status status = future_status::pending;
+    bool blocking = false;      // Python's _asyncio_future_blocking: set by the await iterator
+    bool log_traceback = false; // an exception nobody retrieved yet
+    std::exception_ptr exception;
+    std::optional<std::string> cancel_message;
+    std::exception_ptr cancelled_exc; // the CancelledError that ended a task, handed out once (J14)
+    std::vector<done_callback> callbacks;
+
+protected:
+    void destroy() noexcept override;
+    void report_never_retrieved() noexcept;
+};
+
+// The eager task factory, or the default (lazy) one.
+enum class task_factory_kind : unsigned char { lazy, eager };
+
+class loop_state final : public box_base {
+public:
+    loop_state(asio::io_context *external, bool virtual_clock)
+        : owned_io_(external ? nullptr : std::make_unique<asio::io_context>(1)), io(external ? external : owned_io_.get()),
+          wake_timer(*io), virtual_clock(virtual_clock) {}
+    ~loop_state() override;
+    const std::type_info &type() const noexcept override { return typeid(loop_state); }
+    std::string type_name() const override { return "_UnixSelectorEventLoop"; }
+    std::string repr() const override {
+        return std::string("<_UnixSelectorEventLoop running=") + (running ? "True" : "False") +
+               " closed=" + (closed ? "True" : "False") + " debug=False>";
+    }
+    void *value() noexcept override { return this; }
+
+    // ---- time ----
+    [[nodiscard]] double time() const noexcept {
+        if (virtual_clock) return virtual_now;
+        return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    }
+
+    // ---- scheduling ----
+    void check_closed() const {
+        if (closed) throw runtime_error("Event loop is closed");
+    }
+    // Python's _check_thread, in every build: a loop is driven by one thread at a time.
+    void check_thread() const {
+        if (running && owner != std::this_thread::get_id())
+            throw runtime_error("Non-thread-safe operation invoked on an event loop other than the current one");
+    }
+    void push_ready(scheduled_fn fn, ref<box_base> target, ref<box_base> arg = {}) {
+        ready.push({fn, std::move(target), std::move(arg)});
+    }
+    ref<handle_state> call_soon(std::function<void()> fn, std::string description);
+    ref<handle_state> call_at(double when, std::function<void()> fn, std::string description);
+    void call_soon_threadsafe(std::function<void()> fn, std::string description);
+
+    // ---- running ----
+    void run_forever();
+    void run_once();
+    void stop() noexcept { stopping = true; }
+    void close();
+
+    // ---- errors ----
+    void call_exception_handler(const exception_context_data &ctx) noexcept;
+    void default_exception_handler(const exception_context_data &ctx) noexcept;
+
+    // ---- tasks ----
+    void register_task(task_core *t) noexcept;
+    void unregister_task(task_core *t) noexcept;
+
+    std::unique_ptr<asio::io_context> owned_io_;
+    asio::io_context *io;
+    asio::steady_timer wake_timer;
+    ready_queue ready;
+    std::vector<ref<handle_state>> timers; // a heap by (when, sequence)
+    std::uint64_t timer_sequence = 0;
+    std::size_t cancelled_timers = 0;
+    bool virtual_clock;
+    double virtual_now = 0;
+    bool running = false;
+    bool stopping = false;
+    bool closed = false;
+    std::thread::id owner;
+    std::uint32_t iterations_since_poll = 0;
+    std::function<void(event_loop &, const exception_context &)> exception_handler; // empty: the default handler
+    task_factory_kind task_factory = task_factory_kind::lazy;
+    task_core *current_task = nullptr;
+    task_core *tasks_head = nullptr; // the pending tasks, each holding a reference (all_tasks)
+    std::size_t task_count = 0;
+    event_loop *self_handle = nullptr;     // set while running: what the exception handler receives
+};
+
+// The loop running on this thread (Python's _get_running_loop).
+inline loop_state *&running_loop() noexcept {
+    thread_local loop_state *l = nullptr;
+    return l;
+}
+inline loop_state &require_running_loop() {
+    loop_state *l = running_loop();
+    if (!l) throw runtime_error("no running event loop");
+    return *l;
+}
+
+inline std::uint64_t next_task_number() noexcept {
+    static std::uint64_t counter = 0; // Python's process-wide _task_name_counter
+    return ++counter;
+}
+
+// ---- handle ----------------------------------------------------------------------------------------------
+
+inline void handle_state::cancel() noexcept {
+    if (cancelled) return;
+    cancelled = true;
+    fn = nullptr; // Python drops the callback and its arguments at once
+    if (timer && scheduled_timer && loop) ++loop->cancelled_timers;
+}
+
+inline void run_handle_entry(box_base *target, box_base *) noexcept {
+    auto *h = static_cast<handle_state *>(target);
+    if (h->cancelled) return;
+    try {
+        h->fn();
+    } catch (...) {
+        exception_context_data ctx;
+        ctx.message = "Exception in callback " + h->description;
+        ctx.exception = std::current_exception();
+        ctx.handle = ref<handle_state>(h);
+        h->loop->call_exception_handler(ctx);
+    }
+}
+
+inline ref<handle_state> loop_state::call_soon(std::function<void()> fn, std::string description) {
+    ref<handle_state> h(new handle_state(this, std::move(fn), std::move(description)));
+    push_ready(&run_handle_entry, ref<box_base>(h.get()));
+    return h;
+}
+
+inline bool timer_later(const ref<handle_state> &a, const ref<handle_state> &b) noexcept {
+    return a->when > b->when || (a->when == b->when && a->sequence > b->sequence);
+}
+
+inline ref<handle_state> loop_state::call_at(double when, std::function<void()> fn, std::string description) {
+    ref<handle_state> h(new handle_state(this, std::move(fn), std::move(description)));
+    h->timer = true;
+    h->scheduled_timer = true;
+    h->when = when;
+    h->sequence = timer_sequence++;
+    timers.push_back(h);
+    std::push_heap(timers.begin(), timers.end(), timer_later);
+    return h;
+}
+
+inline void loop_state::call_soon_threadsafe(std::function<void()> fn, std::string description) {
+    // Through Asio's queue, which is thread-safe and wakes a waiting loop; the callback then joins the
+    // ready queue on the loop's thread.
+    ref<loop_state> self(this);
+    asio::post(*io, [self, fn = std::move(fn), description = std::move(description)]() mutable {
+        if (!self->closed) self->call_soon(std::move(fn), std::move(description));
+    });
+}
+
+// ---- the loop ----------------------------------------------------------------------------------------------
+
+// One iteration (BaseEventLoop._run_once): wait for I/O only when nothing is ready, move due timers to the
+// ready queue, then run exactly what is ready now.
+inline void loop_state::run_once() {
+    // Drop cancelled timers at the head of the heap.
+    while (!timers.empty() && timers.front()->cancelled) {
+        std::pop_heap(timers.begin(), timers.end(), timer_later);
+        timers.back()->scheduled_timer = false;
+        timers.pop_back();
+        if (cancelled_timers) --cancelled_timers;
+    }
+    if (ready.empty() && !stopping) {
+        if (io->stopped()) io->restart();
+        if (timers.empty()) {
+            io->run_one(); // blocks until I/O or a wake-up (the loop holds work while running)
+        } else if (virtual_clock) {
+            io->poll();
+            if (ready.empty()) virtual_now = std::max(virtual_now, timers.front()->when); // jump to the deadline
+        } else {
+            const double delay = timers.front()->when - time();
+            if (delay > 0) {
+                wake_timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(delay)));
+                wake_timer.async_wait([](const std::error_code &) {});
+                io->run_one();
+                wake_timer.cancel();
+            } else {
+                io->poll();
+            }
+        }
+        iterations_since_poll = 0;
+    } else if (++iterations_since_poll >= 64) { // fairness for I/O while work is ready, without a syscall per step
+        iterations_since_poll = 0;
+        if (io->stopped()) io->restart();
+        io->poll();
+    }
+    // Due timers go to the back of the ready queue, in deadline order.
+    const double end_time = time() + 1e-9;
+    while (!timers.empty()) {
+        ref<handle_state> &h = timers.front();
+        if (h->cancelled) {
+            std::pop_heap(timers.begin(), timers.end(), timer_later);
+            timers.back()->scheduled_timer = false;
+            timers.pop_back();
+            if (cancelled_timers) --cancelled_timers;
+            continue;
+        }
+        if (h->when >= end_time) break;
+        std::pop_heap(timers.begin(), timers.end(), timer_later);
+        ref<handle_state> due = std::move(timers.back());
+        timers.pop_back();
+        due->scheduled_timer = false;
+        push_ready(&run_handle_entry, ref<box_base>(due.get()));
+    }
+    // Exactly what is ready now; what these schedule waits for the next iteration.
+    for (std::size_t n = ready.size(); n > 0; --n) {
+        scheduled s = ready.pop();
+        s.fn(s.target.get(), s.arg.get());
+    }
+}
+
+inline void loop_state::run_forever() {
+    check_closed();
+    if (running) throw runtime_error("This event loop is already running");
+    if (running_loop()) throw runtime_error("Cannot run the event loop while another loop is running");
+    auto work = asio::make_work_guard(*io);
+    ref<loop_state> keep(this);
+    running = true;
+    owner = std::this_thread::get_id();
+    running_loop() = this;
+    struct reset {
+        loop_state *l;
+        ~reset() {
+            l->stopping = false;
+            l->running = false;
+            l->owner = {};
+            running_loop() = nullptr;
+        }
+    } r{this};
+    for (;;) {
+        run_once();
+        if (stopping) break;
+    }
+}
+
+inline void loop_state::close() {
+    if (running) throw runtime_error("Cannot close a running event loop");
+    if (closed) return;
+    closed = true;
+    ready.clear();
+    for (auto &t : timers) t->scheduled_timer = false;
+    timers.clear();
+    // Pending tasks are no longer kept alive by the loop: whichever nobody else holds is destroyed now,
+    // which reports "Task was destroyed but it is pending!" (CPython reports it when the task is collected).
+    while (tasks_head) unregister_task(tasks_head);
+    if (io->stopped()) io->restart();
+    wake_timer.cancel();
+    io->poll();
+}
+
+inline loop_state::~loop_state() {
+    ready.clear();
+    timers.clear();
+}
+
+// ---- exception handler -----------------------------------------------------------------------------------
+
+// The keys of Python's context dict, in sorted() order.
+inline std::vector<std::string> context_keys(const exception_context_data &c) {
+    std::vector<std::string> k;
+    if (c.asyncgen) k.push_back("asyncgen");
+    if (c.context) k.push_back("context");
+    if (c.exception) k.push_back("exception");
+    if (c.future) k.push_back("future");
+    if (c.handle) k.push_back("handle");
+    if (c.message) k.push_back("message");
+    if (c.task) k.push_back("task");
+    return k;
+}
+
+struct log_record {
+    int level;            // logging.ERROR = 40
+    std::string logger;   // "asyncio"
+    std::string message;  // the lines the default handler logs
+    std::exception_ptr exc_info;
+};
+using log_hook = std::function<void(const log_record &)>;
+inline log_hook &log_hook_slot() {
+    static log_hook h;
+    return h;
+}
+
+inline void loop_state::default_exception_handler(const exception_context_data &c) noexcept {
+    try {
+        std::string text = c.message ? *c.message : "Unhandled exception in event loop";
+        if (c.asyncgen) text += "\nasyncgen: " + c.asyncgen.repr();
+        if (c.context) text += "\ncontext: {...}";
+        if (c.future) text += "\nfuture: " + c.future->repr();
+        if (c.handle) text += "\nhandle: " + c.handle->repr();
+        if (c.task) text += "\ntask: " + c.task->repr();
+        if (log_hook &h = log_hook_slot()) {
+            h({40, "asyncio", text, c.exception});
+            return;
+        }
+        if (c.exception) text += "\n" + format_exception(c.exception);
+        std::fprintf(stderr, "%s\n", text.c_str());
+    } catch (...) {
+        std::fputs("twoway: the default exception handler failed\n", stderr);
+    }
+}
+
+} // namespace detail
+} // namespace twoway
