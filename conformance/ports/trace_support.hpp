@@ -97,6 +97,7 @@ inline std::string repr(const std::string &s) {
 inline std::string repr(const char *s) { return repr(std::string(s)); }
 inline std::string repr(char c) { return repr(std::string(1, c)); }
 inline std::string repr(const object &o) { return o.repr_text; }
+inline std::string repr(const twoway::object &o) { return o.repr(); }
 template <class T>
 object obj(const T &v) {
     return object{repr(v)};
@@ -148,6 +149,10 @@ inline const void *address_of(const std::exception_ptr &e) {
         return &x;
     } catch (const twoway::generator_exit &x) {
         return &x;
+    } catch (const twoway::cancelled_error &x) {
+        return &x;
+    } catch (const python_base_exception &x) {
+        return &x;
     } catch (...) {
         return nullptr;
     }
@@ -164,6 +169,12 @@ inline std::string python_name(const std::exception_ptr &e) {
         return x.python_type();
     } catch (const twoway::generator_exit &) {
         return "GeneratorExit";
+    } catch (const twoway::cancelled_error &) {
+        return "CancelledError";
+    } catch (const twoway::invalid_state_error &) {
+        return "InvalidStateError";
+    } catch (const twoway::timeout_error &) {
+        return "TimeoutError";
     } catch (const twoway::type_error &) {
         return "TypeError";
     } catch (const twoway::value_error &) {
@@ -198,6 +209,8 @@ inline std::string message_of(const std::exception_ptr &e) {
         if (v.size() >= 2 && (v.front() == '\'' || v.front() == '"')) return v.substr(1, v.size() - 2);
         return v;
     } catch (const twoway::generator_exit &x) {
+        return x.what();
+    } catch (const twoway::cancelled_error &x) {
         return x.what();
     } catch (const python_base_exception &x) {
         return x.message;
@@ -239,6 +252,7 @@ inline std::string stop_value(const twoway::stop_iteration<> &s) {
         register_stop_type<int>();
         register_stop_type<std::string>();
         register_stop_type<double>();
+        register_stop_type<twoway::object>();
         return true;
     }();
     (void)builtins;

@@ -104,17 +104,17 @@ private:
 } // namespace detail
 
 // ---- repr ------------------------------------------------------------------------------------------
-// Python's repr() for the C++ types that stand for Python's built-in ones; other types can provide
-// `std::string twoway_repr(const T&)` (found by ADL). Without either, "<type object>".
+// twoway::repr(x): Python's repr() for the C++ types that stand for Python's built-in ones (None, bool,
+// int, float, str, tuple, list, object); other types can provide `std::string twoway_repr(const T&)`
+// (found by ADL). Without either, "<type object>". One function template, so that a program's own
+// overloads of repr for these types are always more specialised than the library's.
 
-inline std::string repr(none_t) { return "None"; }
-inline std::string repr(bool b) { return b ? "True" : "False"; }
-template <class I>
-    requires(std::integral<I> && !std::same_as<I, bool> && !std::same_as<I, char>)
-std::string repr(I v) {
-    return std::to_string(v);
-}
-inline std::string repr(double v) {
+template <class T>
+std::string repr(const T &v);
+
+namespace detail {
+
+inline std::string repr_double(double v) {
     if (v != v) return "nan";
     if (v == 1.0 / 0.0) return "inf";
     if (v == -1.0 / 0.0) return "-inf";
@@ -124,8 +124,9 @@ inline std::string repr(double v) {
     if (s.find_first_of(".e") == std::string::npos) s += ".0";
     return s;
 }
+
 // Python's quote selection: single quotes unless the text holds a ' and no ".
-inline std::string repr(std::string_view s) {
+inline std::string repr_str(std::string_view s) {
     const bool dq = s.find('\'') != std::string_view::npos && s.find('"') == std::string_view::npos;
     const char q = dq ? '"' : '\'';
     std::string out(1, q);
@@ -143,60 +144,71 @@ inline std::string repr(std::string_view s) {
     out += q;
     return out;
 }
-inline std::string repr(const std::string &s) { return repr(std::string_view(s)); }
-inline std::string repr(const char *s) { return repr(std::string_view(s)); }
-std::string repr(const object &o);
-template <class T>
-std::string repr(const maybe<T> &m);
-template <class T>
-std::string repr(const std::vector<T> &v);
-template <class... T>
-std::string repr(const std::tuple<T...> &t);
 
-namespace detail {
 template <class T>
 concept has_adl_repr = requires(const T &v) {
     { twoway_repr(v) } -> std::convertible_to<std::string>;
 };
 template <class T>
-concept has_twoway_repr = requires(const T &v) {
-    { ::twoway::repr(v) } -> std::convertible_to<std::string>;
-};
+struct is_tuple : std::false_type {};
+template <class... T>
+struct is_tuple<std::tuple<T...>> : std::true_type {};
+template <class T>
+struct is_vector : std::false_type {};
+template <class T, class A>
+struct is_vector<std::vector<T, A>> : std::true_type {};
+template <class T>
+struct is_maybe_type : std::false_type {};
+template <class T>
+struct is_maybe_type<maybe<T>> : std::true_type {};
+
 template <class T>
 std::string any_repr(const T &v) {
-    if constexpr (has_adl_repr<T>)
+    if constexpr (has_adl_repr<T>) {
         return twoway_repr(v);
-    else if constexpr (has_twoway_repr<T>)
-        return ::twoway::repr(v);
-    else
+    } else if constexpr (std::is_same_v<T, none_t>) {
+        return "None";
+    } else if constexpr (std::is_same_v<T, bool>) {
+        return v ? "True" : "False";
+    } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, char>) {
+        return std::to_string(v);
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return repr_double(static_cast<double>(v));
+    } else if constexpr (std::is_convertible_v<const T &, std::string_view>) {
+        return repr_str(std::string_view(v));
+    } else if constexpr (std::is_same_v<T, char>) {
+        return repr_str(std::string_view(&v, 1));
+    } else if constexpr (is_maybe_type<T>::value) {
+        return v.is_none() ? std::string("None") : any_repr(*v);
+    } else if constexpr (is_vector<T>::value) {
+        std::string s = "[";
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (i) s += ", ";
+            s += any_repr(v[i]);
+        }
+        return s + "]";
+    } else if constexpr (is_tuple<T>::value) {
+        std::string s = "(";
+        std::apply(
+            [&](const auto &...e) {
+                std::size_t i = 0;
+                ((s += (i++ ? ", " : ""), s += any_repr(e)), ...);
+            },
+            v);
+        if constexpr (std::tuple_size_v<T> == 1) s += ",";
+        return s + ")";
+    } else if constexpr (requires { v.repr(); }) { // object, futures, tasks, handles
+        return v.repr();
+    } else {
         return "<" + type_name(typeid(T)) + " object>";
+    }
 }
+
 } // namespace detail
 
 template <class T>
-std::string repr(const maybe<T> &m) {
-    return m.is_none() ? std::string("None") : detail::any_repr(*m);
-}
-template <class T>
-std::string repr(const std::vector<T> &v) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (i) s += ", ";
-        s += detail::any_repr(v[i]);
-    }
-    return s + "]";
-}
-template <class... T>
-std::string repr(const std::tuple<T...> &t) {
-    std::string s = "(";
-    std::apply(
-        [&](const auto &...e) {
-            std::size_t i = 0;
-            ((s += (i++ ? ", " : ""), s += detail::any_repr(e)), ...);
-        },
-        t);
-    if constexpr (sizeof...(T) == 1) s += ",";
-    return s + ")";
+std::string repr(const T &v) {
+    return detail::any_repr(v);
 }
 
 namespace detail {
@@ -328,7 +340,5 @@ public:
 private:
     detail::ref<detail::box_base> box_;
 };
-
-inline std::string repr(const object &o) { return o.repr(); }
 
 } // namespace twoway
