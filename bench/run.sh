@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the benchmarks, runs them, the callgrind instruction counts (bench/instructions.sh) and CPython's
 # anchors in one session, and writes bench/results/report.md with bench/results/send_vs_depth.png.
-# Needs (Debian): libbenchmark-dev libboost-context-dev gnuplot-nox valgrind, and CPython 3.13 (pyenv's 3.13.0).
+# Needs (Debian): libbenchmark-dev libboost-context-dev libasio-dev gnuplot-nox valgrind strace, and CPython 3.13
+# (pyenv's 3.13.0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -47,3 +48,18 @@ for py in "${pythons[@]}"; do
     "$py" bench/python_anchors.py > "$out/python-$version.json"
 done
 python3 bench/report.py "$out"
+
+# The asyncio layer: its benchmarks, asyncio 3.13's figures for the same programs, and the loop's system
+# calls during 200,000 task switches (strace).
+build/bench/bench/asyncio_bench "${args[@]}" --benchmark_out="$out/asyncio.json" --benchmark_out_format=json
+rm -f "$out"/asyncio-python-*.json
+for py in "${pythons[@]}"; do
+    version=$("$py" -c 'import sys; print(sys.version.split()[0])')
+    "$py" bench/asyncio_anchors.py > "$out/asyncio-python-$version.json"
+done
+if command -v strace >/dev/null; then
+    strace -f -c -o "$out/strace.txt" build/bench/bench/asyncio_bench --switch-program
+    calls=$(awk '$NF == "total" {print $(NF-2)}' "$out/strace.txt")
+    echo "System calls of the whole task-switch program (1,000 tasks x 200 sleep(0), loop setup and teardown included, strace -c): ${calls:-?} for 200,000 switches." > "$out/syscalls.txt"
+fi
+python3 bench/asyncio_report.py "$out"

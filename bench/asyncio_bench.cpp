@@ -1,0 +1,226 @@
+// The asyncio layer's costs (issue 10), each measured next to a C++ anchor in the same run: raw Asio's post
+// round trip, and a bare ready queue of function pointers (the least a loop iteration can cost).
+// bench/asyncio_anchors.py measures the same programs on asyncio 3.13; bench/asyncio_report.py puts them
+// side by side.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdlib>
+#include <deque>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+
+#include "twoway/asyncio.hpp"
+
+using twoway::coroutine;
+
+// ---- allocation counting (memory per suspended task) ----------------------------------------------------
+namespace {
+std::size_t allocated_bytes = 0;
+bool counting = false;
+} // namespace
+// Replaced global allocation functions that count the bytes requested while `counting` is set.
+void *operator new(std::size_t n) {
+    if (counting) allocated_bytes += n;
+    void *p = std::malloc(n ? n : 1);
+    if (!p) throw std::bad_alloc();
+    return p;
+}
+void *operator new(std::size_t n, std::align_val_t a) {
+    if (counting) allocated_bytes += n;
+    const auto al = static_cast<std::size_t>(a);
+    void *p = std::aligned_alloc(al, (n + al - 1) & ~(al - 1));
+    if (!p) throw std::bad_alloc();
+    return p;
+}
+void operator delete(void *p) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t) noexcept { std::free(p); }
+void operator delete(void *p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace {
+
+constexpr int tasks = 1000;
+
+// ---- task switch: 1,000 tasks each doing sleep(0), at await depth 1 or 100 ------------------------------
+coroutine<void> spin(int rounds) {
+    for (int i = 0; i < rounds; ++i) co_await twoway::sleep(0);
+}
+coroutine<void> spin_at(int depth, int rounds) {
+    if (depth <= 1)
+        co_await spin(rounds);
+    else
+        co_await spin_at(depth - 1, rounds);
+}
+// Only the steady state is timed: from the iteration after every task built its await chain to the end.
+coroutine<void> switch_main(int depth, int rounds, double *seconds) {
+    std::vector<twoway::task<void>> all;
+    all.reserve(tasks);
+    for (int i = 0; i < tasks; ++i) all.push_back(twoway::create_task(spin_at(depth, rounds)));
+    co_await twoway::sleep(0); // every task has run its first step
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto &t : all) co_await t;
+    *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+void task_switch(benchmark::State &state) {
+    const int depth = static_cast<int>(state.range(0));
+    const int rounds = 200;
+    const double switches = static_cast<double>(tasks) * (rounds - 1);
+    double total = 0;
+    for (auto _ : state) {
+        double seconds = 0;
+        twoway::run(switch_main(depth, rounds, &seconds));
+        state.SetIterationTime(seconds);
+        total += seconds;
+    }
+    state.counters["ns_per_switch"] = total * 1e9 / (switches * static_cast<double>(state.iterations()));
+}
+BENCHMARK(task_switch)->Name("task_switch/depth")->Arg(1)->Arg(100)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// ---- await create_task(c()) of a coroutine that returns at once ----------------------------------------
+coroutine<int> returns_at_once() { co_return 1; }
+coroutine<void> create_await_main(int n) {
+    int sum = 0;
+    for (int i = 0; i < n; ++i) sum += co_await twoway::create_task(returns_at_once());
+    benchmark::DoNotOptimize(sum);
+}
+void create_task_await(benchmark::State &state) {
+    const int n = 10000;
+    for (auto _ : state) twoway::run(create_await_main(n));
+    state.counters["ns_per_op"] =
+        benchmark::Counter(static_cast<double>(state.iterations()) * n, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(create_task_await)->Name("create_task_await")->Unit(benchmark::kMillisecond);
+
+// ---- future ping-pong: a future completed -> the awaiting task resumed, between two tasks --------------
+struct court {
+    twoway::event_loop loop;
+    twoway::future<int> ball;
+};
+coroutine<void> player(court *c, int rounds, bool serves) {
+    for (int i = 0; i < rounds; ++i) {
+        if (serves) {
+            twoway::future<int> f = c->loop.create_future<int>();
+            c->ball = f;
+            int v = co_await f; // the other player completes it
+            benchmark::DoNotOptimize(v);
+        } else {
+            while (!c->ball.state() || c->ball.done()) co_await twoway::sleep(0); // the serve is not in yet
+            c->ball.set_result(i);
+        }
+    }
+}
+coroutine<void> pingpong_main(int rounds) {
+    court c{twoway::get_running_loop(), twoway::future<int>::adopt({})};
+    auto a = twoway::create_task(player(&c, rounds, true));
+    auto b = twoway::create_task(player(&c, rounds, false));
+    co_await a;
+    co_await b;
+}
+void future_pingpong(benchmark::State &state) {
+    const int rounds = 10000;
+    for (auto _ : state) twoway::run(pingpong_main(rounds));
+    state.counters["ns_per_round_trip"] =
+        benchmark::Counter(static_cast<double>(state.iterations()) * rounds, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(future_pingpong)->Name("future_pingpong")->Unit(benchmark::kMillisecond);
+
+// ---- memory per task suspended on a future --------------------------------------------------------------
+coroutine<void> waits_on(twoway::future<void> f) { co_await f; }
+coroutine<void> memory_main(std::size_t *per_task, std::size_t *frame) {
+    auto loop = twoway::get_running_loop();
+    const int n = 10000;
+    auto gate = loop.create_future<void>();
+    std::vector<twoway::task<void>> all;
+    all.reserve(n);
+    co_await twoway::sleep(0);
+    {
+        // The coroutine frame alone: first empty the thread's list of recycled frames of this size.
+        std::vector<coroutine<void>> drain;
+        for (int i = 0; i < 64; ++i) drain.push_back(waits_on(gate));
+        allocated_bytes = 0;
+        counting = true;
+        auto probe = waits_on(gate);
+        counting = false;
+        *frame = allocated_bytes;
+        probe.close();
+        for (auto &c : drain) c.close();
+    }
+    allocated_bytes = 0;
+    counting = true;
+    for (int i = 0; i < n; ++i) all.push_back(twoway::create_task(waits_on(gate)));
+    co_await twoway::sleep(0); // every task has run its first step and is suspended on the gate
+    counting = false;
+    *per_task = allocated_bytes / n;
+    gate.set_result();
+    for (auto &t : all) co_await t;
+}
+void memory_per_task(benchmark::State &state) {
+    std::size_t per_task = 0, frame = 0;
+    for (auto _ : state) twoway::run(memory_main(&per_task, &frame));
+    state.counters["bytes_per_task"] = static_cast<double>(per_task);
+    state.counters["frame_bytes"] = static_cast<double>(frame);
+    state.counters["overhead_bytes"] = static_cast<double>(per_task) - static_cast<double>(frame);
+}
+BENCHMARK(memory_per_task)->Name("memory_per_task")->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// ---- anchors ---------------------------------------------------------------------------------------------
+// Raw Asio: a handler that posts itself again, n times (the C++ engine's own round trip).
+void asio_post(benchmark::State &state) {
+    const int n = 100000;
+    for (auto _ : state) {
+        asio::io_context io(1);
+        int left = n;
+        struct hop {
+            asio::io_context *io;
+            int *left;
+            void operator()() const {
+                if (--*left > 0) asio::post(*io, *this);
+            }
+        };
+        asio::post(io, hop{&io, &left});
+        io.run();
+    }
+    state.counters["ns_per_post"] =
+        benchmark::Counter(static_cast<double>(state.iterations()) * n, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(asio_post)->Name("anchor/asio_post")->Unit(benchmark::kMillisecond);
+
+// A bare ready queue of function pointers: the floor of one loop hop.
+void bare_ready_queue(benchmark::State &state) {
+    const int n = 100000;
+    for (auto _ : state) {
+        std::deque<void (*)(int &)> q;
+        int left = n;
+        q.push_back(nullptr);
+        while (!q.empty()) {
+            q.pop_front();
+            if (--left > 0) q.push_back(+[](int &) {});
+            benchmark::ClobberMemory();
+        }
+    }
+    state.counters["ns_per_hop"] =
+        benchmark::Counter(static_cast<double>(state.iterations()) * n, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(bare_ready_queue)->Name("anchor/bare_ready_queue")->Unit(benchmark::kMillisecond);
+
+} // namespace
+
+// `asyncio_bench --switch-program`: the task-switch program alone, once (1,000 tasks x 200 sleep(0)),
+// for `strace -c -f` to count the loop's system calls (bench/run.sh reports them per switch).
+int main(int argc, char **argv) {
+    if (argc > 1 && std::string(argv[1]) == "--switch-program") {
+        double seconds = 0;
+        twoway::run(switch_main(1, 200, &seconds));
+        return 0;
+    }
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
