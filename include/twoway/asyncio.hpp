@@ -6,4 +6,5 @@
 #include "twoway/asyncio/run.hpp"
 #include "twoway/asyncio/sleep.hpp"
 #include "twoway/asyncio/task.hpp"
+#include "twoway/asyncio/use_awaitable.hpp"
 #include "twoway/coroutine.hpp"
