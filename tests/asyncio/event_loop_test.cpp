@@ -189,3 +189,27 @@ TEST(EventLoop, RunsOnAnIoContextTheProgramHas) {
     EXPECT_TRUE(fired);
     loop.close();
 }
+
+TEST(EventLoop, ClosingReleasesPendingTasksAndReportsThem) { // J17
+    event_loop loop;
+    std::vector<std::string> seen;
+    bool finally_ran = false;
+    loop.set_exception_handler([&](event_loop &, const twoway::exception_context &c) {
+        seen.push_back(*c.message);
+        EXPECT_EQ(c.keys(), (std::vector<std::string>{"message", "task"}));
+    });
+    loop.run_until_complete([](bool *fin) -> twoway::coroutine<void> {
+        (void)twoway::create_task([](bool *f) -> twoway::coroutine<void> {
+            struct on_exit {
+                bool *f;
+                ~on_exit() { *f = true; }
+            } guard{f};
+            co_await twoway::get_running_loop().create_future<void>(); // nobody else holds it
+        }(fin));
+        co_await twoway::sleep(0);
+    }(&finally_ran));
+    EXPECT_TRUE(seen.empty());
+    loop.close();
+    EXPECT_EQ(seen, (std::vector<std::string>{"Task was destroyed but it is pending!"}));
+    EXPECT_TRUE(finally_ran); // its coroutine was closed
+}
