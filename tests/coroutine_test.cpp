@@ -324,3 +324,28 @@ TEST(Coroutine, MovedFromCoroutineIsAClearError) {
     EXPECT_THROW(c.send(twoway::none), twoway::value_error);
     EXPECT_THROW(d.send(twoway::none), twoway::stop_iteration<int>);
 }
+
+coroutine<void> takes_text(const char *text) { // the argument must not become the coroutine's name
+    (void)text;
+    co_return;
+}
+
+TEST(Coroutine, ParametersDoNotBecomeTheName) { // K14
+    warnings_captured w;
+    { auto c = takes_text("user text"); }
+    ASSERT_EQ(w.seen.size(), 1u);
+    EXPECT_EQ(w.seen[0], "RuntimeWarning: coroutine 'takes_text' was never awaited");
+}
+
+TEST(Coroutine, InspectTraits) { // K13: inspect.iscoroutine / isgenerator / isawaitable
+    using gen_coro = twoway::generator<object, object, object>;
+    static_assert(twoway::iscoroutine<coroutine<int>>);
+    static_assert(!twoway::iscoroutine<gen_coro>);
+    static_assert(twoway::isgenerator<gen_coro>);
+    static_assert(twoway::isawaitable<gen_coro>);
+    static_assert(twoway::isawaitable<coroutine<int>>);
+    static_assert(twoway::isawaitable<Request>);
+    static_assert(!twoway::isawaitable<int>);
+    static_assert(!twoway::isawaitable<twoway::generator<int>>); // a plain generator cannot be awaited
+    SUCCEED();
+}

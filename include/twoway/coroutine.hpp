@@ -49,6 +49,17 @@ constexpr const char *to_string(coroutine_state s) noexcept {
 template <class T>
 class coroutine_wrapper;
 
+// Python's inspect.iscoroutine, inspect.isgenerator and inspect.isawaitable, asked of a C++ type: a
+// coroutine<T>; a generator<Y, S, R>; what `co_await` accepts in a coroutine body (a coroutine, a
+// generator-based coroutine generator<object, object|void, R>, an object with await_iter(), a future or
+// task). A plain generator (any other Y) is a generator but not awaitable, as in Python.
+template <class T>
+inline constexpr bool iscoroutine = detail::is_coroutine<std::remove_cvref_t<T>>::value;
+template <class T>
+inline constexpr bool isgenerator = detail::is_generator<std::remove_cvref_t<T>>::value;
+template <class T>
+inline constexpr bool isawaitable = detail::await_operand<T>;
+
 namespace detail {
 struct coroutine_access;
 }

@@ -46,6 +46,11 @@ concept awaitable_operand = requires { typename std::remove_cvref_t<A>::twoway_a
 template <class A>
 concept has_await_iter = requires(A &a) { a.await_iter(); };
 
+// Everything `co_await` accepts in a coroutine body (Python's inspect.isawaitable).
+template <class A>
+concept await_operand = is_coroutine<std::remove_cvref_t<A>>::value || generator_coroutine<std::remove_cvref_t<A>> ||
+                        awaitable_operand<A> || has_await_iter<std::remove_reference_t<A>>;
+
 // The hand-off of one object to whoever drives the chain, for awaiters that suspend the coroutine
 // themselves (a pending future): what the driver sends back is ignored, what it throws is raised.
 inline void yield_to_driver(node &self, object *value) noexcept { self.root->yielded = value; }
@@ -56,6 +61,12 @@ inline void resumed_by_driver(node &self) {
 // Whether the driver sent a value (not None) with the resumption.
 [[nodiscard]] inline bool driver_sent_value(const node &self) noexcept { return self.root->sent != nullptr; }
 
+// The coroutine function's name, as the promise constructor receives it.
+struct function_name {
+    explicit constexpr function_name(const char *t) noexcept : text(t) {} // explicit: no argument converts
+    const char *text;
+};
+
 template <class T>
 class coroutine_promise : private node, public return_slot<T> {
     using handle_type = std::coroutine_handle<coroutine_promise>;
@@ -63,13 +74,17 @@ class coroutine_promise : private node, public return_slot<T> {
 
 public:
     // The name in "coroutine '…' was never awaited": the coroutine function's own name, which the
-    // compiler puts in the default argument at the coroutine's call (set_qualname overrides it).
+    // compiler puts in the default argument at the coroutine's call (set_qualname overrides it). The
+    // parameter is a type no argument converts to: the compiler first tries the promise constructor with
+    // the coroutine's own arguments, and a `const char *` parameter would take a coroutine's text
+    // argument (or an object convertible to one) for its name. (Parentheses, not braces: GCC 12 gives
+    // __builtin_FUNCTION() in a braced default argument the declaring function's name, not the caller's.)
 #if defined(__GNUC__) || defined(__clang__)
-    explicit coroutine_promise(const char *name = __builtin_FUNCTION()) noexcept
+    explicit coroutine_promise(function_name name = function_name(__builtin_FUNCTION())) noexcept
 #else
-    explicit coroutine_promise(const char *name = "coroutine") noexcept
+    explicit coroutine_promise(function_name name = function_name("coroutine")) noexcept
 #endif
-        : node(handle_type::from_promise(*this), info), qualname(name) {
+        : node(handle_type::from_promise(*this), info), qualname(name.text) {
     }
 
     static void *operator new(std::size_t n) { return allocate_frame(n); }
@@ -110,6 +125,12 @@ public:
         requires(has_await_iter<A> && !awaitable_operand<A> && !is_coroutine<std::remove_cvref_t<A>>::value)
     auto await_transform(A &&a) {
         using I = decltype(a.await_iter());
+        // Python raises these TypeErrors at the await; here they are compile-time errors.
+        static_assert(!is_coroutine<I>::value, "co_await: __await__() returned a coroutine (await_iter() must return "
+                                               "an iterator object or a generator<object, object, R>)");
+        static_assert(is_coroutine<I>::value || generator_coroutine<I> || requires(I &i) { i.next(); },
+                      "co_await: __await__() returned non-iterator (await_iter() must return an iterator object "
+                      "with next() or a generator<object, object, R>)");
         if constexpr (generator_coroutine<I>)
             return generator_delegation<object, object, I, true>(static_cast<node &>(*this), a.await_iter());
         else
@@ -117,8 +138,7 @@ public:
     }
     // Python: TypeError "object int can't be used in 'await' expression" — here at compile time.
     template <class A>
-        requires(!awaitable_operand<A> && !has_await_iter<A> && !generator_coroutine<std::remove_cvref_t<A>> &&
-                 !is_coroutine<std::remove_cvref_t<A>>::value)
+        requires(!await_operand<A>)
     void await_transform(A &&) = delete;
 
     const char *qualname;
