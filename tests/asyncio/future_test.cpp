@@ -153,7 +153,65 @@ TEST(Future, NeverRetrievedIsReported) { // U8
     loop.close();
 }
 
+TEST(Future, AwaitIterYieldsTheFutureThenStopsWithTheResult) { // U7: fut.__await__()
+    event_loop loop;
+    auto f = loop.create_future<int>();
+    auto it = f.await_iter();
+    EXPECT_TRUE(is(it.next(), twoway::object(f)));
+    EXPECT_EQ(error_of([&] { (void)it.send(twoway::object(1)); }), "RuntimeError: await wasn't used with future");
+    f.set_result(7);
+    try {
+        (void)it.next();
+        FAIL();
+    } catch (const twoway::stop_iteration<int> &s) {
+        EXPECT_EQ(*s.value, 7);
+    }
+    try { // exhausted: StopIteration without a value
+        (void)it.next();
+        FAIL();
+    } catch (const twoway::stop_iteration<int> &s) {
+        EXPECT_TRUE(s.value.is_none());
+    }
+    auto g = loop.create_future<int>();
+    g.set_exception(twoway::value_error("bad"));
+    EXPECT_EQ(error_of([&] { (void)g.await_iter().next(); }), "ValueError: bad");
+    loop.close();
+}
+
+TEST(Future, CompletingOnAClosedLoopRaisesWhenThereAreCallbacks) { // call_soon refuses a closed loop
+    event_loop loop;
+    auto quiet = loop.create_future<int>();
+    auto f = loop.create_future<int>();
+    f.add_done_callback([](twoway::future<int>) {});
+    loop.close();
+    quiet.set_result(1); // no callback: nothing to schedule
+    EXPECT_EQ(error_of([&] { f.set_result(1); }), "RuntimeError: Event loop is closed");
+    EXPECT_TRUE(f.done()); // the future stays done
+    EXPECT_EQ(error_of([&] { quiet.add_done_callback([](twoway::future<int>) {}); }), "RuntimeError: Event loop is closed");
+}
+
+void plain_callback(twoway::future<int>) {}
+
+TEST(Future, RemoveDoneCallbackOfAFunction) { // a function name, as Python passes a function object
+    event_loop loop;
+    auto f = loop.create_future<int>();
+    f.add_done_callback(plain_callback);
+    f.add_done_callback(&plain_callback);
+    EXPECT_EQ(f.remove_done_callback(plain_callback), 2u);
+    f.cancel();
+    loop.close();
+}
+
+template <class F, class E>
+concept can_set_exception = requires(F f, E e) { f.set_exception(e); };
+
 TEST(Future, IsFuture) {
+    // Python's TypeError "invalid exception object" (set_exception(42), set_exception('text')): compile time.
+    static_assert(!can_set_exception<twoway::future<int>, int>);
+    static_assert(!can_set_exception<twoway::future<int>, const char *>);
+    static_assert(!can_set_exception<twoway::future<int>, std::string>);
+    static_assert(can_set_exception<twoway::future<int>, twoway::value_error>);
+    static_assert(can_set_exception<twoway::future<int>, std::exception_ptr>);
     static_assert(twoway::isfuture<twoway::future<int>>);
     static_assert(!twoway::isfuture<int>);
 }

@@ -10,6 +10,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
@@ -39,17 +40,22 @@ inline std::string future_state_base::repr() const {
     return s + ">";
 }
 
+// Each callback goes through call_soon, which refuses a closed loop: the future stays done, its callbacks
+// are dropped, and the completing call raises (CPython's future_schedule_callbacks).
 inline void future_state_base::schedule_callbacks() {
     std::vector<done_callback> cbs = std::move(callbacks);
     callbacks.clear();
+    if (!cbs.empty()) loop->check_closed();
     for (done_callback &c : cbs) loop->push_ready(c.fn, std::move(c.target), ref<box_base>(this));
 }
 
 inline void future_state_base::add_callback(scheduled_fn fn, ref<box_base> target) {
-    if (done())
+    if (done()) {
+        loop->check_closed();
         loop->push_ready(fn, std::move(target), ref<box_base>(this));
-    else
+    } else {
         callbacks.push_back({fn, std::move(target)});
+    }
 }
 
 inline bool future_state_base::cancel_future(std::optional<std::string> msg) {
@@ -180,6 +186,13 @@ private:
     bool suspended_ = false;
 };
 
+// What set_exception() takes by value: an object of a class type that is not a string (C++ can throw an
+// int; Python raises only exception objects).
+template <class E>
+concept exception_object = std::is_class_v<std::remove_cvref_t<E>> &&
+                           !std::is_same_v<std::remove_cvref_t<E>, std::exception_ptr> &&
+                           !std::is_convertible_v<const std::remove_cvref_t<E> &, std::string_view>;
+
 // Callables stored as done callbacks: fn(future) runs through the ready queue.
 template <class F>
 class callback_box final : public box_base {
@@ -196,6 +209,8 @@ public:
 
 template <class T = void>
 class future;
+template <class T>
+class future_iter;
 
 // A future of any result type: what the exception handler's context and current_task() hand out.
 class future_ref {
@@ -238,19 +253,21 @@ public:
         check_settable("set_result");
         s_->set_result_value(std::forward<V>(v)...);
     }
-    // Python: fut.set_exception(e), with e an exception object or (the class form) a type.
+    // Python: fut.set_exception(e), with e an exception object or (the class form) a type. What Python
+    // refuses with TypeError "invalid exception object" (42, 'text') does not compile here.
     template <class E>
-        requires(!std::is_same_v<std::remove_cvref_t<E>, std::exception_ptr>)
+        requires detail::exception_object<E>
     void set_exception(E &&e) const {
         set_exception(std::make_exception_ptr(std::forward<E>(e)));
     }
     template <class E>
+        requires detail::exception_object<E>
     void set_exception() const {
         set_exception(std::make_exception_ptr(E()));
     }
     void set_exception(std::exception_ptr e) const {
+        check_settable("set_exception"); // before the type check, as in CPython
         if (!e) throw type_error("invalid exception object");
-        check_settable("set_exception");
         s_->set_exception_ptr(std::move(e));
     }
     bool cancel() const { return s_->cancel(std::nullopt); }
@@ -266,12 +283,12 @@ public:
     }
     // Python: fut.remove_done_callback(fn): removes every registration equal to fn; how many.
     template <class F>
-        requires std::equality_comparable<F>
-    std::size_t remove_done_callback(const F &fn) const {
+        requires std::equality_comparable<std::decay_t<F>>
+    std::size_t remove_done_callback(const F &fn) const { // F may be a function: stored as its pointer
         auto &cbs = s_->callbacks;
         const std::size_t before = cbs.size();
         std::erase_if(cbs, [&](const detail::done_callback &c) {
-            auto *b = dynamic_cast<detail::callback_box<F> *>(c.target.get());
+            auto *b = dynamic_cast<detail::callback_box<std::decay_t<F>> *>(c.target.get());
             return b && b->f == fn;
         });
         return before - cbs.size();
@@ -285,6 +302,8 @@ public:
     // On the channel: the future itself (Python's `yield self`).
     [[nodiscard]] detail::ref<detail::box_base> twoway_box() const noexcept { return detail::ref<detail::box_base>(s_.get()); }
     detail::future_awaiter<T> make_awaiter(detail::node &self) const { return {self, s_}; }
+    // Python: fut.__await__() (and iter(fut)): the iterator behind `await fut` and `yield from fut`.
+    [[nodiscard]] future_iter<T> await_iter() const;
 
     // The state, for the library's own use.
     [[nodiscard]] detail::future_state<T> *state() const noexcept { return s_.get(); }
@@ -315,6 +334,48 @@ private:
         }
     }
 };
+
+// Python's FutureIter, what fut.__await__() returns: next() yields the future itself (its blocking flag
+// set), raises "await wasn't used with future" if still pending when asked again, then raises
+// stop_iteration with the result once the future is done; a sent value is ignored. Usable in
+// `co_yield twoway::from(it)`.
+template <class T>
+class future_iter {
+public:
+    using return_type = T;
+    using stop_type = std::conditional_t<std::is_void_v<T>, stop_iteration<>, stop_iteration<T>>;
+    explicit future_iter(detail::ref<detail::future_state<T>> s) noexcept : s_(std::move(s)) {}
+
+    object next() {
+        if (!s_) throw stop_type{}; // exhausted (or closed)
+        if (!s_->done()) {
+            if (s_->blocking) throw runtime_error("await wasn't used with future");
+            s_->blocking = true;
+            return object(detail::ref<detail::box_base>(s_.get()));
+        }
+        detail::ref<detail::future_state<T>> s = std::move(s_);
+        if constexpr (std::is_void_v<T>) {
+            s->get_result();
+            throw stop_type{};
+        } else {
+            throw stop_type(T(s->get_result()));
+        }
+    }
+    object send(const object &) { return next(); } // Future.__iter__ ignores what is sent
+    [[noreturn]] object throw_exception(std::exception_ptr e) {
+        if (!e) throw type_error("throw_exception() needs an exception (got an empty exception_ptr)");
+        std::rethrow_exception(e);
+    }
+    void close() noexcept { s_ = nullptr; }
+
+private:
+    detail::ref<detail::future_state<T>> s_;
+};
+
+template <class T>
+future_iter<T> future<T>::await_iter() const {
+    return future_iter<T>(s_);
+}
 
 template <class T>
 future_ref::future_ref(const future<T> &f) noexcept : s_(f.state()) {}

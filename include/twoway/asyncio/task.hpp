@@ -31,6 +31,12 @@ inline bool is_cancelled_error(const std::exception_ptr &e) {
     }
 }
 
+// Clears a reentrancy flag on every way out of a scope.
+struct flag_reset {
+    bool &flag;
+    ~flag_reset() { flag = false; }
+};
+
 // asyncio.Task without its result type: the step (Task.__step) is here, untyped; only resuming the
 // coroutine on its cold paths (first step, throw) and setting the result are typed.
 class task_core {
@@ -57,6 +63,8 @@ public:
     [[nodiscard]] std::string task_repr() const;
 
     virtual future_state_base &fut() noexcept = 0;
+    // The result as an object, for an await through a task_ref (the task finished without an exception).
+    [[nodiscard]] virtual object result_object() = 0;
     [[nodiscard]] const future_state_base &fut() const noexcept { return const_cast<task_core *>(this)->fut(); }
     [[nodiscard]] loop_state &loop() const noexcept { return *fut().loop; }
 
@@ -68,6 +76,8 @@ public:
     bool must_cancel = false;
     bool registered = false;
     bool log_destroy_pending = true;
+    mutable bool in_repr = false; // task_repr is running for this task
+    bool in_cancel = false;       // cancel() is forwarding to fut_waiter
     task_core *prev_task = nullptr; // the loop's list of pending tasks
     task_core *next_task = nullptr;
 
@@ -110,10 +120,17 @@ inline void loop_state::unregister_task(task_core *t) noexcept {
 }
 
 inline std::string task_core::task_repr() const {
+    if (in_repr) return "..."; // reprlib.recursive_repr: two tasks awaiting each other
+    in_repr = true;
+    const flag_reset r{in_repr};
     const future_state_base &f = fut();
     std::string s = "<Task ";
-    s += f.status == future_status::pending ? "pending" : f.status == future_status::cancelled ? "cancelled" : "finished";
+    // base_tasks._task_repr_info: 'cancelling' while a cancel is requested, then name, coro, wait_for.
+    s += f.status == future_status::pending     ? (num_cancels_requested > 0 ? "cancelling" : "pending")
+         : f.status == future_status::cancelled ? "cancelled"
+                                                : "finished";
     s += " name=" + twoway::repr(name()) + " coro=<" + coro_repr() + ">";
+    if (fut_waiter) s += " wait_for=" + fut_waiter->repr();
     if (f.status == future_status::finished)
         s += f.exception ? " exception=" + exception_repr(f.exception) : " result=" + f.result_repr();
     return s + ">";
@@ -123,8 +140,14 @@ inline bool task_core::cancel(std::optional<std::string> msg) {
     future_state_base &f = fut();
     f.log_traceback = false;
     if (f.done()) return false;
+    // Tasks awaiting each other in a cycle: CPython's forwarding recurses until RecursionError.
+    if (in_cancel) throw runtime_error("maximum recursion depth exceeded while calling a Python object");
     ++num_cancels_requested;
-    if (fut_waiter && fut_waiter->cancel(msg)) return true; // it may be a task that refuses: kept (J11)
+    if (fut_waiter) {
+        in_cancel = true;
+        const flag_reset r{in_cancel};
+        if (fut_waiter->cancel(msg)) return true; // it may be a task that refuses: kept (J11)
+    }
     must_cancel = true;
     f.cancel_message = std::move(msg);
     return true;
@@ -262,10 +285,10 @@ inline void task_core::run_step(std::exception_ptr exc) noexcept {
 inline void task_core::eager_start() noexcept {
     loop_state &l = loop();
     ref<box_base> keep(&fut());
+    l.register_task(this); // in all_tasks() during its first step (_register_eager_task); run_step drops it if done
     task_core *prev = std::exchange(l.current_task, this);
     run_step(nullptr);
     l.current_task = prev;
-    if (!fut().done()) l.register_task(this);
 }
 
 inline void task_core::report_destroyed_pending() noexcept {
@@ -313,6 +336,42 @@ private:
         }
     }
     std::string coro_repr() const override { return std::string(coro.qualname()) + "()"; }
+    object result_object() override {
+        if constexpr (std::is_void_v<T>)
+            return object();
+        else if constexpr (std::is_copy_constructible_v<T>)
+            return object(*this->result);
+        else
+            throw type_error("the result of this task cannot be shared: await the task<T> itself");
+    }
+};
+
+// The awaiter of `co_await` on a task_ref: Future.__await__, with the result as an object.
+class task_ref_awaiter {
+public:
+    task_ref_awaiter(node &self, ref<future_state_base> f) noexcept : self_(&self), f_(std::move(f)) {}
+    bool await_ready() const noexcept { return f_->done(); }
+    void await_suspend(std::coroutine_handle<>) noexcept {
+        f_->blocking = true;
+        yielded_ = object(ref<box_base>(f_.get()));
+        yield_to_driver(*self_, &yielded_);
+        suspended_ = true;
+    }
+    object await_resume() {
+        if (suspended_) {
+            yielded_ = object();
+            resumed_by_driver(*self_);
+            if (!f_->done()) throw runtime_error("await wasn't used with future");
+        }
+        if (std::exception_ptr e = f_->result_exception()) std::rethrow_exception(e);
+        return f_->as_task()->result_object();
+    }
+
+private:
+    node *self_;
+    ref<future_state_base> f_;
+    object yielded_;
+    bool suspended_ = false;
 };
 
 } // namespace detail
@@ -343,6 +402,9 @@ public:
     operator future_ref() const noexcept { return future_ref(s_); }
     [[nodiscard]] detail::ref<detail::box_base> twoway_box() const noexcept { return detail::ref<detail::box_base>(s_.get()); }
     [[nodiscard]] detail::future_state_base *state() const noexcept { return s_.get(); }
+    // Python: `await task`, with the result as an object.
+    using twoway_awaitable = void;
+    detail::task_ref_awaiter make_awaiter(detail::node &self) const { return {self, s_}; }
 
 private:
     detail::task_core *core() const noexcept { return s_->as_task(); }
