@@ -39,6 +39,7 @@ public:
     [[nodiscard]] std::string repr() const { return s_->repr(); }
     [[nodiscard]] const void *identity() const noexcept { return s_.get(); }
     friend bool operator==(const handle &a, const handle &b) noexcept { return a.s_ == b.s_; }
+    [[nodiscard]] detail::handle_state *state() const noexcept { return s_.get(); }
 
 protected:
     detail::ref<detail::handle_state> s_;
@@ -110,6 +111,7 @@ inline exception_context_data to_data(const exception_context &c) {
     exception_context_data d;
     d.message = c.message;
     d.exception = c.exception;
+    if (c.handle) d.handle = ref<handle_state>(c.handle->state());
     if (c.future) d.future = ref<future_state_base>(c.future->state());
     if (c.task) d.task = ref<future_state_base>(c.task->state());
     d.asyncgen = c.asyncgen;
@@ -117,9 +119,41 @@ inline exception_context_data to_data(const exception_context &c) {
     return d;
 }
 
+// run_until_complete's done callback (Python's _run_until_complete_cb): it reads fut.exception(), which
+// marks the exception retrieved, then stops the loop.
 struct stop_loop {
-    static void entry(box_base *target, box_base *) noexcept { static_cast<loop_state *>(target)->stop(); }
+    static void entry(box_base *target, box_base *fut) noexcept {
+        static_cast<future_state_base *>(fut)->log_traceback = false;
+        static_cast<loop_state *>(target)->stop();
+    }
 };
+
+// The common part of run_until_complete, after its checks: runs the loop until f is done, stopped by a
+// done callback; "Event loop stopped before Future completed." if the loop stopped first.
+inline void run_until_done(loop_state &l, future_state_base &f) {
+    f.add_callback(&stop_loop::entry, ref<box_base>(&l));
+    auto remove_stop = [&f] {
+        std::erase_if(f.callbacks, [](const done_callback &c) { return c.fn == &stop_loop::entry; });
+    };
+    try {
+        l.run_forever();
+    } catch (...) {
+        remove_stop();
+        throw;
+    }
+    remove_stop();
+    if (!f.done()) throw runtime_error("Event loop stopped before Future completed.");
+}
+
+// The result of a task only its runner holds: copied (its repr stays intact for a task_ref someone may
+// hold), or moved when T cannot be copied.
+template <class T>
+T take_result(future_state<T> &f) {
+    if constexpr (std::is_copy_constructible_v<T>)
+        return T(f.get_result());
+    else
+        return T(std::move(f.get_result()));
+}
 
 // A readable name for a callback in "Exception in callback …".
 template <class F>
@@ -182,8 +216,19 @@ public:
     T run_until_complete(coroutine<T> &&c) const {
         check_can_run();
         task<T> t = create_task(std::move(c));
-        static_cast<detail::task_state<T> *>(t.state())->log_destroy_pending = false;
-        return run_until_complete(t);
+        detail::future_state<T> *st = t.state();
+        static_cast<detail::task_state<T> *>(st)->log_destroy_pending = false;
+        try {
+            detail::run_until_done(*s_, *st);
+        } catch (...) {
+            // Python consumes the exception of a task the caller cannot reach, so it is not logged.
+            if (st->done() && !st->cancelled()) st->log_traceback = false;
+            throw;
+        }
+        if constexpr (std::is_void_v<T>)
+            st->get_result();
+        else
+            return detail::take_result(*st);
     }
     template <class T>
     T run_until_complete(const future<T> &f) const;
@@ -265,18 +310,7 @@ T event_loop::run_until_complete(const future<T> &f) const {
     detail::future_state<T> *st = f.state();
     if (st->loop.get() != s_.get())
         throw value_error("The future belongs to a different loop than the one specified as the loop argument");
-    st->add_callback(&detail::stop_loop::entry, detail::ref<detail::box_base>(s_.get()));
-    auto remove_stop = [&] {
-        std::erase_if(st->callbacks, [](const detail::done_callback &c) { return c.fn == &detail::stop_loop::entry; });
-    };
-    try {
-        s_->run_forever();
-    } catch (...) {
-        remove_stop();
-        throw;
-    }
-    remove_stop();
-    if (!st->done()) throw runtime_error("Event loop stopped before Future completed.");
+    detail::run_until_done(*s_, *st);
     if constexpr (std::is_void_v<T>)
         st->get_result();
     else
@@ -316,24 +350,36 @@ inline std::vector<task_ref> all_tasks() {
 }
 
 namespace detail {
+// Python's BaseEventLoop.call_exception_handler: the custom handler, or the default one; what either
+// raises is logged, never propagated (the loop carries on).
 inline void loop_state::call_exception_handler(const exception_context_data &c) noexcept {
-    if (!exception_handler) {
-        default_exception_handler(c);
-        return;
-    }
     try {
-        event_loop self{ref<loop_state>(this)};
-        exception_handler(self, to_public(c));
-    } catch (...) {
-        try {
-            exception_context_data e;
-            e.message = "Unhandled error in exception handler";
-            e.exception = std::current_exception();
-            e.context = std::make_shared<exception_context_data>(c);
-            default_exception_handler(e);
-        } catch (...) {
-            std::fputs("twoway: the exception handler failed\n", stderr);
+        if (!exception_handler) {
+            try {
+                default_exception_handler(c);
+            } catch (...) {
+                log_error("Exception in default exception handler", std::current_exception());
+            }
+            return;
         }
+        try {
+            event_loop self{ref<loop_state>(this)};
+            exception_handler(self, to_public(c));
+        } catch (...) {
+            try {
+                exception_context_data e;
+                e.message = "Unhandled error in exception handler";
+                e.exception = std::current_exception();
+                e.context = std::make_shared<exception_context_data>(c);
+                default_exception_handler(e);
+            } catch (...) {
+                log_error("Exception in default exception handler while handling an unexpected error in custom "
+                          "exception handler",
+                          std::current_exception());
+            }
+        }
+    } catch (...) { // the log hook failed as well: nowhere left to report to
+        std::fputs("twoway: the exception handler failed\n", stderr);
     }
 }
 } // namespace detail

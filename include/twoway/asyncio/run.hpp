@@ -80,11 +80,12 @@ T run(coroutine<T> &&main, run_options options = {}) {
     std::exception_ptr error;
     std::optional<std::conditional_t<std::is_void_v<T>, none_t, T>> result;
     try {
+        detail::run_until_done(*loop.state(), *t.state());
         if constexpr (std::is_void_v<T>) {
-            loop.run_until_complete(t);
+            t.result();
             result.emplace(none);
         } else {
-            result.emplace(loop.run_until_complete(t));
+            result.emplace(detail::take_result(*t.state()));
         }
     } catch (...) {
         error = std::current_exception();
@@ -95,7 +96,7 @@ T run(coroutine<T> &&main, run_options options = {}) {
         loop.run_until_complete(detail::shutdown_asyncgens_step());
         loop.run_until_complete(detail::shutdown_default_executor_step());
     } catch (...) {
-        if (!error) error = std::current_exception(); // Runner.close's error replaces none of main's
+        error = std::current_exception(); // `with Runner()`: an error of Runner.close() replaces main's outcome
     }
     loop.close();
     if (error) std::rethrow_exception(error);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -180,7 +181,7 @@ class loop_state final : public box_base {
 public:
     loop_state(asio::io_context *external, bool virtual_clock)
         : owned_io_(external ? nullptr : std::make_unique<asio::io_context>(1)), io(external ? external : owned_io_.get()),
-          wake_timer(*io), virtual_clock(virtual_clock) {}
+          wake_timer(*io), virtual_clock(virtual_clock), thread_token(std::make_shared<std::atomic<loop_state *>>(this)) {}
     ~loop_state() override;
     const std::type_info &type() const noexcept override { return typeid(loop_state); }
     std::string type_name() const override { return "_UnixSelectorEventLoop"; }
@@ -220,7 +221,8 @@ public:
 
     // ---- errors ----
     void call_exception_handler(const exception_context_data &ctx) noexcept;
-    void default_exception_handler(const exception_context_data &ctx) noexcept;
+    // Python's loop.default_exception_handler: logs the context; what fails while doing it propagates.
+    void default_exception_handler(const exception_context_data &ctx);
 
     // ---- tasks ----
     void register_task(task_core *t) noexcept;
@@ -237,15 +239,17 @@ public:
     double virtual_now = 0;
     bool running = false;
     bool stopping = false;
-    bool closed = false;
+    std::atomic<bool> closed{false}; // read by call_soon_threadsafe from other threads
     std::thread::id owner;
     std::uint32_t iterations_since_poll = 0;
     std::function<void(event_loop &, const exception_context &)> exception_handler; // empty: the default handler
     task_factory_kind task_factory = task_factory_kind::lazy;
+    // What callbacks posted from other threads refer to the loop by: its count is atomic (a loop's is not),
+    // and it is null once the loop is gone (an io_context of the program's can outlive it).
+    std::shared_ptr<std::atomic<loop_state *>> thread_token;
     task_core *current_task = nullptr;
     task_core *tasks_head = nullptr; // the pending tasks, each holding a reference (all_tasks)
     std::size_t task_count = 0;
-    event_loop *self_handle = nullptr;     // set while running: what the exception handler receives
 };
 
 // The loop running on this thread (Python's _get_running_loop).
@@ -311,9 +315,9 @@ inline ref<handle_state> loop_state::call_at(double when, std::function<void()> 
 inline void loop_state::call_soon_threadsafe(std::function<void()> fn, std::string description) {
     // Through Asio's queue, which is thread-safe and wakes a waiting loop; the callback then joins the
     // ready queue on the loop's thread.
-    ref<loop_state> self(this);
-    asio::post(*io, [self, fn = std::move(fn), description = std::move(description)]() mutable {
-        if (!self->closed) self->call_soon(std::move(fn), std::move(description));
+    asio::post(*io, [token = thread_token, fn = std::move(fn), description = std::move(description)]() mutable {
+        loop_state *self = token->load();
+        if (self && !self->closed) self->call_soon(std::move(fn), std::move(description));
     });
 }
 
@@ -322,12 +326,22 @@ inline void loop_state::call_soon_threadsafe(std::function<void()> fn, std::stri
 // One iteration (BaseEventLoop._run_once): wait for I/O only when nothing is ready, move due timers to the
 // ready queue, then run exactly what is ready now.
 inline void loop_state::run_once() {
-    // Drop cancelled timers at the head of the heap.
-    while (!timers.empty() && timers.front()->cancelled) {
-        std::pop_heap(timers.begin(), timers.end(), timer_later);
-        timers.back()->scheduled_timer = false;
-        timers.pop_back();
-        if (cancelled_timers) --cancelled_timers;
+    if (timers.size() > 100 && cancelled_timers * 2 > timers.size()) {
+        // Mostly cancelled (long timeouts that were cancelled): rebuild the heap without them, as Python does.
+        std::erase_if(timers, [](const ref<handle_state> &h) {
+            if (h->cancelled) h->scheduled_timer = false;
+            return h->cancelled;
+        });
+        std::make_heap(timers.begin(), timers.end(), timer_later);
+        cancelled_timers = 0;
+    } else {
+        // Drop cancelled timers at the head of the heap.
+        while (!timers.empty() && timers.front()->cancelled) {
+            std::pop_heap(timers.begin(), timers.end(), timer_later);
+            timers.back()->scheduled_timer = false;
+            timers.pop_back();
+            if (cancelled_timers) --cancelled_timers;
+        }
     }
     if (ready.empty() && !stopping) {
         if (io->stopped()) io->restart();
@@ -419,7 +433,9 @@ inline void loop_state::close() {
 }
 
 inline loop_state::~loop_state() {
+    thread_token->store(nullptr);
     ready.clear();
+    for (auto &t : timers) t->scheduled_timer = false; // a handle kept by the program must not reach the loop
     timers.clear();
 }
 
@@ -450,23 +466,44 @@ inline log_hook &log_hook_slot() {
     return h;
 }
 
-inline void loop_state::default_exception_handler(const exception_context_data &c) noexcept {
-    try {
-        std::string text = c.message ? *c.message : "Unhandled exception in event loop";
-        if (c.asyncgen) text += "\nasyncgen: " + c.asyncgen.repr();
-        if (c.context) text += "\ncontext: {...}";
-        if (c.future) text += "\nfuture: " + c.future->repr();
-        if (c.handle) text += "\nhandle: " + c.handle->repr();
-        if (c.task) text += "\ntask: " + c.task->repr();
-        if (log_hook &h = log_hook_slot()) {
-            h({40, "asyncio", text, c.exception});
-            return;
-        }
-        if (c.exception) text += "\n" + format_exception(c.exception);
-        std::fprintf(stderr, "%s\n", text.c_str());
-    } catch (...) {
-        std::fputs("twoway: the default exception handler failed\n", stderr);
+// logger.error(text, exc_info=e) on the "asyncio" logger: to the log hook, or else to stderr with the
+// exception's line (Python's last-resort handler prints the traceback after the message).
+inline void log_error(std::string text, std::exception_ptr exc) {
+    if (log_hook &h = log_hook_slot()) {
+        h({40, "asyncio", std::move(text), std::move(exc)});
+        return;
     }
+    if (exc) text += "\n" + format_exception(exc);
+    std::fprintf(stderr, "%s\n", text.c_str());
+}
+
+// repr(context) for the "context" key: a dict of the present keys (in sorted order: the insertion order
+// of Python's dict depends on who made it).
+inline std::string context_repr(const exception_context_data &c) {
+    std::string s = "{";
+    auto item = [&s](const char *key, const std::string &value) {
+        if (s.size() > 1) s += ", ";
+        s += std::string("'") + key + "': " + value;
+    };
+    if (c.asyncgen) item("asyncgen", c.asyncgen.repr());
+    if (c.context) item("context", context_repr(*c.context));
+    if (c.exception) item("exception", exception_repr(c.exception));
+    if (c.future) item("future", c.future->repr());
+    if (c.handle) item("handle", c.handle->repr());
+    if (c.message) item("message", repr_str(*c.message));
+    if (c.task) item("task", c.task->repr());
+    return s + "}";
+}
+
+inline void loop_state::default_exception_handler(const exception_context_data &c) {
+    // Python: `if not message`: an empty message gets the default text too.
+    std::string text = c.message && !c.message->empty() ? *c.message : "Unhandled exception in event loop";
+    if (c.asyncgen) text += "\nasyncgen: " + c.asyncgen.repr();
+    if (c.context) text += "\ncontext: " + context_repr(*c.context);
+    if (c.future) text += "\nfuture: " + c.future->repr();
+    if (c.handle) text += "\nhandle: " + c.handle->repr();
+    if (c.task) text += "\ntask: " + c.task->repr();
+    log_error(std::move(text), c.exception);
 }
 
 } // namespace detail
