@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdlib>
+#include <malloc.h>
 #include <deque>
 #include <new>
 #include <string>
@@ -20,32 +21,36 @@
 using twoway::coroutine;
 
 // ---- allocation counting (memory per suspended task) ----------------------------------------------------
+// Replaced global allocation functions: while `counting` is set, the bytes held (malloc's usable size, so
+// its rounding counts) go up on every allocation and down on every release, as tracemalloc's current size
+// does on the Python side.
 namespace {
-std::size_t allocated_bytes = 0;
+long long held_bytes = 0;
 bool counting = false;
+void *counted(void *p) {
+    if (!p) throw std::bad_alloc();
+    if (counting) held_bytes += static_cast<long long>(malloc_usable_size(p));
+    return p;
+}
+void uncounted(void *p) noexcept {
+    if (p && counting) held_bytes -= static_cast<long long>(malloc_usable_size(p));
+    std::free(p);
+}
 } // namespace
-// Replaced global allocation functions that count the bytes requested while `counting` is set.
-void *operator new(std::size_t n) {
-    if (counting) allocated_bytes += n;
-    void *p = std::malloc(n ? n : 1);
-    if (!p) throw std::bad_alloc();
-    return p;
-}
+void *operator new(std::size_t n) { return counted(std::malloc(n ? n : 1)); }
 void *operator new(std::size_t n, std::align_val_t a) {
-    if (counting) allocated_bytes += n;
     const auto al = static_cast<std::size_t>(a);
-    void *p = std::aligned_alloc(al, (n + al - 1) & ~(al - 1));
-    if (!p) throw std::bad_alloc();
-    return p;
+    return counted(std::aligned_alloc(al, (n + al - 1) & ~(al - 1)));
 }
-void operator delete(void *p) noexcept { std::free(p); }
-void operator delete(void *p, std::size_t) noexcept { std::free(p); }
-void operator delete(void *p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void *p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void *p) noexcept { uncounted(p); }
+void operator delete(void *p, std::size_t) noexcept { uncounted(p); }
+void operator delete(void *p, std::align_val_t) noexcept { uncounted(p); }
+void operator delete(void *p, std::size_t, std::align_val_t) noexcept { uncounted(p); }
 
 namespace {
 
 constexpr int tasks = 1000;
+int task_count = tasks; // the locality variant of task_switch runs fewer
 
 // ---- task switch: 1,000 tasks each doing sleep(0), at await depth 1 or 100 ------------------------------
 coroutine<void> spin(int rounds) {
@@ -61,7 +66,7 @@ coroutine<void> spin_at(int depth, int rounds) {
 coroutine<void> switch_main(int depth, int rounds, double *seconds) {
     std::vector<twoway::task<void>> all;
     all.reserve(tasks);
-    for (int i = 0; i < tasks; ++i) all.push_back(twoway::create_task(spin_at(depth, rounds)));
+    for (int i = 0; i < task_count; ++i) all.push_back(twoway::create_task(spin_at(depth, rounds)));
     co_await twoway::sleep(0); // every task has run its first step
     const auto t0 = std::chrono::steady_clock::now();
     for (auto &t : all) co_await t;
@@ -69,8 +74,9 @@ coroutine<void> switch_main(int depth, int rounds, double *seconds) {
 }
 void task_switch(benchmark::State &state) {
     const int depth = static_cast<int>(state.range(0));
-    const int rounds = 200;
-    const double switches = static_cast<double>(tasks) * (rounds - 1);
+    task_count = static_cast<int>(state.range(1));
+    const int rounds = 200 * tasks / task_count;
+    const double switches = static_cast<double>(task_count) * (rounds - 1);
     double total = 0;
     for (auto _ : state) {
         double seconds = 0;
@@ -80,7 +86,18 @@ void task_switch(benchmark::State &state) {
     }
     state.counters["ns_per_switch"] = total * 1e9 / (switches * static_cast<double>(state.iterations()));
 }
-BENCHMARK(task_switch)->Name("task_switch/depth")->Arg(1)->Arg(100)->UseManualTime()->Unit(benchmark::kMillisecond);
+// depth/1/1000 and depth/100/1000 are issue 10's figures. With 1,000 tasks the depth-100 chains take about
+// 20 MB, so their leaves and roots are far apart in memory; depth/*/50 keeps every chain in cache, which
+// separates the cost of a switch from the cost of reaching cold memory.
+BENCHMARK(task_switch)
+    ->Name("task_switch/depth")
+    ->ArgNames({"", "tasks"})
+    ->Args({1, 1000})
+    ->Args({100, 1000})
+    ->Args({1, 50})
+    ->Args({100, 50})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 // ---- await create_task(c()) of a coroutine that returns at once ----------------------------------------
 coroutine<int> returns_at_once() { co_return 1; }
@@ -143,20 +160,20 @@ coroutine<void> memory_main(std::size_t *per_task, std::size_t *frame) {
         // The coroutine frame alone: first empty the thread's list of recycled frames of this size.
         std::vector<coroutine<void>> drain;
         for (int i = 0; i < 64; ++i) drain.push_back(waits_on(gate));
-        allocated_bytes = 0;
+        held_bytes = 0;
         counting = true;
         auto probe = waits_on(gate);
         counting = false;
-        *frame = allocated_bytes;
+        *frame = static_cast<std::size_t>(held_bytes);
         probe.close();
         for (auto &c : drain) c.close();
     }
-    allocated_bytes = 0;
+    held_bytes = 0;
     counting = true;
     for (int i = 0; i < n; ++i) all.push_back(twoway::create_task(waits_on(gate)));
     co_await twoway::sleep(0); // every task has run its first step and is suspended on the gate
     counting = false;
-    *per_task = allocated_bytes / n;
+    *per_task = static_cast<std::size_t>(held_bytes / n);
     gate.set_result();
     for (auto &t : all) co_await t;
 }
@@ -213,12 +230,31 @@ BENCHMARK(bare_ready_queue)->Name("anchor/bare_ready_queue")->Unit(benchmark::kM
 
 // `asyncio_bench --switch-program`: the task-switch program alone, once (1,000 tasks x 200 sleep(0)),
 // for `strace -c -f` to count the loop's system calls (bench/run.sh reports them per switch).
+// `asyncio_bench --instructions CASE N`: N operations of one case, for callgrind (bench/asyncio_instructions.sh
+// counts Ir(2N) - Ir(N), which cancels set-up): switch_depth1 / switch_depth100 (N switches of 1,000 tasks),
+// create_task_await, future_pingpong.
+int run_instructions(const std::string &c, long n) {
+    double seconds = 0;
+    if (c == "switch_depth1" || c == "switch_depth100") {
+        const int rounds = static_cast<int>(n / tasks) + 1;
+        twoway::run(switch_main(c == "switch_depth1" ? 1 : 100, rounds, &seconds));
+    } else if (c == "create_task_await") {
+        twoway::run(create_await_main(static_cast<int>(n)));
+    } else if (c == "future_pingpong") {
+        twoway::run(pingpong_main(static_cast<int>(n)));
+    } else {
+        return 2;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && std::string(argv[1]) == "--switch-program") {
         double seconds = 0;
         twoway::run(switch_main(1, 200, &seconds));
         return 0;
     }
+    if (argc == 4 && std::string(argv[1]) == "--instructions") return run_instructions(argv[2], std::atol(argv[3]));
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

@@ -252,7 +252,8 @@ detail::outcome coroutine<T>::resume_throw(std::exception_ptr e) {
 template <class T>
 object coroutine<T>::value_or_raise(detail::outcome o) {
     switch (o) {
-    case detail::outcome::yielded: return std::move(*static_cast<object *>(node().yielded));
+    // A copy (a reference count): the awaiter that yielded it may hold the object itself (a future).
+    case detail::outcome::yielded: return object(*static_cast<const object *>(node().yielded));
     case detail::outcome::raised: raise_escaped();
     case detail::outcome::returned:
         if constexpr (!std::is_void_v<T>) throw stop_type(h_.promise().take_return());
@@ -265,7 +266,7 @@ object coroutine<T>::value_or_raise(detail::outcome o) {
 template <class T>
 step_result<object, T> coroutine<T>::step_or_raise(detail::outcome o) {
     switch (o) {
-    case detail::outcome::yielded: return step_result<object, T>::yield(std::move(*static_cast<object *>(node().yielded)));
+    case detail::outcome::yielded: return step_result<object, T>::yield(object(*static_cast<const object *>(node().yielded)));
     case detail::outcome::raised: raise_escaped();
     case detail::outcome::returned: return step_result<object, T>::finish(h_.promise().take_return());
     case detail::outcome::exhausted: break;

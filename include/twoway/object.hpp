@@ -45,7 +45,7 @@ public:
     void release() noexcept {
         if (--refs_ == 0) destroy();
     }
-    [[nodiscard]] std::size_t ref_count() const noexcept { return refs_; }
+    [[nodiscard]] std::uint32_t ref_count() const noexcept { return refs_; }
     [[nodiscard]] kind_t kind() const noexcept { return kind_; }
 
     [[nodiscard]] virtual const std::type_info &type() const noexcept = 0;
@@ -59,7 +59,7 @@ protected:
     virtual void destroy() noexcept { delete this; }
 
 private:
-    std::size_t refs_ = 0;
+    std::uint32_t refs_ = 0; // 4 bytes and the kind: a derived class's small fields fill the rest of the word
     kind_t kind_;
 };
 

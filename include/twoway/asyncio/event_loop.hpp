@@ -255,7 +255,7 @@ public:
         auto *st = new detail::task_state<T>(s_, std::move(c));
         task<T> t = task<T>::adopt(st);
         if (name)
-            st->explicit_name = std::move(name);
+            st->set_name(std::move(*name));
         else
             st->number = detail::next_task_number();
         if (s_->task_factory == detail::task_factory_kind::eager && s_->running) {

@@ -62,7 +62,7 @@ inline bool future_state_base::cancel_future(std::optional<std::string> msg) {
     log_traceback = false;
     if (done()) return false;
     status = future_status::cancelled;
-    cancel_message = std::move(msg);
+    set_cancel_message(std::move(msg));
     schedule_callbacks();
     return true;
 }
@@ -70,8 +70,9 @@ inline bool future_state_base::cancel_future(std::optional<std::string> msg) {
 inline bool future_state_base::cancel(std::optional<std::string> msg) { return cancel_future(std::move(msg)); }
 
 inline std::exception_ptr future_state_base::make_cancelled_error() {
-    if (cancelled_exc) return std::exchange(cancelled_exc, nullptr); // J14: the original object, once
-    return std::make_exception_ptr(cancel_message ? cancelled_error(*cancel_message) : cancelled_error());
+    if (std::exception_ptr saved = take_cancelled_exc()) return saved; // J14: the original object, once
+    const std::optional<std::string> &m = cancel_message();
+    return std::make_exception_ptr(m ? cancelled_error(*m) : cancelled_error());
 }
 
 inline std::exception_ptr future_state_base::result_exception() {
@@ -151,7 +152,8 @@ public:
         if constexpr (!std::is_void_v<T>) return static_cast<T &>(*result);
     }
 
-    [[no_unique_address]] std::conditional_t<std::is_void_v<T>, std::optional<none_t>, std::optional<T>> result;
+    struct no_value {};
+    [[no_unique_address]] std::conditional_t<std::is_void_v<T>, no_value, std::optional<T>> result; // void: the status says it all
 };
 
 // The awaiter of `co_await fut` in a coroutine: Future.__await__. A done future does not suspend; a pending
@@ -159,30 +161,32 @@ public:
 template <class T>
 class future_awaiter {
 public:
-    future_awaiter(node &self, ref<future_state<T>> f) noexcept : self_(&self), f_(std::move(f)) {}
-    bool await_ready() const noexcept { return f_->done(); }
+    // The future is held as the object the channel carries: yielding it copies nothing.
+    future_awaiter(node &self, const ref<future_state<T>> &f) noexcept : self_(&self), fut_(ref<box_base>(f.get())) {}
+    bool await_ready() const noexcept { return future()->done(); }
     void await_suspend(std::coroutine_handle<>) noexcept {
-        f_->blocking = true;
-        yielded_ = object(ref<box_base>(f_.get()));
-        yield_to_driver(*self_, &yielded_);
+        future()->blocking = true;
+        yield_to_driver(*self_, &fut_);
         suspended_ = true;
     }
     decltype(auto) await_resume() {
+        future_state<T> *f = future();
         if (suspended_) {
-            yielded_ = object();
             resumed_by_driver(*self_);
-            if (!f_->done()) throw runtime_error("await wasn't used with future");
+            if (!f->done()) throw runtime_error("await wasn't used with future");
         }
         if constexpr (std::is_void_v<T>)
-            f_->get_result();
+            f->get_result();
         else
-            return T(f_->get_result());
+            return T(f->get_result());
     }
 
 private:
+    future_state<T> *future() const noexcept {
+        return static_cast<future_state<T> *>(static_cast<future_state_base *>(fut_.box()));
+    }
     node *self_;
-    ref<future_state<T>> f_;
-    object yielded_;
+    object fut_;
     bool suspended_ = false;
 };
 

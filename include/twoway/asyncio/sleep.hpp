@@ -22,6 +22,8 @@ namespace detail {
 template <class R>
 using sleep_result = std::optional<std::conditional_t<std::is_void_v<R>, none_t, R>>;
 
+// sleep(0) yields None (fut_ stays None); a positive delay yields a future that a timer completes. The
+// object on the channel is the member itself, so a sleep(0) builds and destroys nothing.
 template <class R>
 class sleep_awaiter {
 public:
@@ -32,38 +34,38 @@ public:
     bool await_ready() {
         if (delay_ > 0) {
             loop_state &l = require_running_loop();
-            f_ = ref<future_state<void>>(new future_state<void>(ref<loop_state>(&l)));
-            timer_ = l.call_at(l.time() + delay_, [f = f_] {
+            ref<future_state<void>> f(new future_state<void>(ref<loop_state>(&l)));
+            timer_ = l.call_at(l.time() + delay_, [f] {
                 if (!f->done()) f->set_result_value(); // futures._set_result_unless_cancelled
             }, "sleep");
+            f->blocking = true;
+            fut_ = object(ref<box_base>(f.get()));
         }
         return false;
     }
-    void await_suspend(std::coroutine_handle<>) noexcept {
-        if (f_) {
-            f_->blocking = true;
-            yielded_ = object(ref<box_base>(f_.get()));
-        }
-        yield_to_driver(*self_, &yielded_); // sleep(0): None, a bare yield
-    }
+    void await_suspend(std::coroutine_handle<>) noexcept { yield_to_driver(*self_, &fut_); }
     R await_resume() {
-        if (timer_) timer_->cancel();
-        yielded_ = object();
-        resumed_by_driver(*self_);
-        if (f_) {
-            if (!f_->done()) throw runtime_error("await wasn't used with future");
-            f_->get_result();
+        if (timer_) [[unlikely]] {
+            timer_->cancel();
+            future_state<void> *f = future();
+            resumed_by_driver(*self_);
+            if (!f->done()) throw runtime_error("await wasn't used with future");
+            f->get_result();
+        } else {
+            resumed_by_driver(*self_);
         }
         if constexpr (!std::is_void_v<R>) return std::move(*result_);
     }
 
 private:
+    future_state<void> *future() const noexcept {
+        return static_cast<future_state<void> *>(static_cast<future_state_base *>(fut_.box()));
+    }
     node *self_;
     double delay_;
     sleep_result<R> result_;
-    ref<future_state<void>> f_;
+    object fut_; // None for sleep(0): the bare yield
     ref<handle_state> timer_;
-    object yielded_;
 };
 
 template <class R>

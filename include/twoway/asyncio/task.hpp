@@ -41,11 +41,13 @@ struct flag_reset {
 // coroutine on its cold paths (first step, throw) and setting the result are typed.
 class task_core {
 public:
-    explicit task_core(node *coro_root) noexcept : coro_root(coro_root) {}
+    task_core(future_state_base *self, node *coro_root) noexcept
+        : coro_root(coro_root), self_(self) {}
     task_core(const task_core &) = delete;
     task_core &operator=(const task_core &) = delete;
 
     [[nodiscard]] std::string name() const { return explicit_name ? *explicit_name : "Task-" + std::to_string(number); }
+    void set_name(std::string n) { explicit_name = std::make_unique<std::string>(std::move(n)); }
     bool cancel(std::optional<std::string> msg);
     int uncancel() noexcept {
         if (num_cancels_requested > 0) {
@@ -55,22 +57,25 @@ public:
         return num_cancels_requested;
     }
     void step(std::exception_ptr exc) noexcept;
+    void step() noexcept; // the hot path: send(None)
     void run_step(std::exception_ptr exc) noexcept;
-    void schedule_step(std::exception_ptr exc = nullptr);
+    void run_step() noexcept;
+    void schedule_step(std::exception_ptr exc);
+    void schedule_step() { loop().push_ready_adding_ref(&step_entry, self_); }
     void eager_start() noexcept;
     static void step_entry(box_base *target, box_base *arg) noexcept;
     static void wakeup_entry(box_base *target, box_base *arg) noexcept;
     [[nodiscard]] std::string task_repr() const;
 
-    virtual future_state_base &fut() noexcept = 0;
+    [[nodiscard]] future_state_base &fut() noexcept { return *self_; }
     // The result as an object, for an await through a task_ref (the task finished without an exception).
     [[nodiscard]] virtual object result_object() = 0;
-    [[nodiscard]] const future_state_base &fut() const noexcept { return const_cast<task_core *>(this)->fut(); }
-    [[nodiscard]] loop_state &loop() const noexcept { return *fut().loop; }
+    [[nodiscard]] const future_state_base &fut() const noexcept { return *self_; }
+    [[nodiscard]] loop_state &loop() const noexcept { return *self_->loop; }
 
     node *coro_root; // the root of the coroutine's chain
     ref<future_state_base> fut_waiter;
-    std::optional<std::string> explicit_name;
+    std::unique_ptr<std::string> explicit_name; // null: "Task-<number>"
     std::uint64_t number = 0;
     int num_cancels_requested = 0;
     bool must_cancel = false;
@@ -80,6 +85,9 @@ public:
     bool in_cancel = false;       // cancel() is forwarding to fut_waiter
     task_core *prev_task = nullptr; // the loop's list of pending tasks
     task_core *next_task = nullptr;
+
+private:
+    future_state_base *self_; // the task as a future (the task_state holding this task_core)
 
 protected:
     ~task_core() = default;
@@ -149,7 +157,7 @@ inline bool task_core::cancel(std::optional<std::string> msg) {
         if (fut_waiter->cancel(msg)) return true; // it may be a task that refuses: kept (J11)
     }
     must_cancel = true;
-    f.cancel_message = std::move(msg);
+    f.set_cancel_message(std::move(msg));
     return true;
 }
 
@@ -160,7 +168,10 @@ inline void task_core::schedule_step(std::exception_ptr exc) {
 
 inline void task_core::step_entry(box_base *target, box_base *arg) noexcept {
     task_core *t = static_cast<future_state_base *>(target)->as_task();
-    t->step(arg ? *static_cast<std::exception_ptr *>(arg->value()) : nullptr);
+    if (!arg) [[likely]]
+        t->step();
+    else
+        t->step(*static_cast<std::exception_ptr *>(arg->value()));
 }
 
 // Task.__wakeup: the awaited future is done; its result is read by the await in the coroutine, its
@@ -169,7 +180,7 @@ inline void task_core::wakeup_entry(box_base *target, box_base *arg) noexcept {
     task_core *t = static_cast<future_state_base *>(target)->as_task();
     auto *f = static_cast<future_state_base *>(arg);
     if (f->status == future_status::finished && !f->exception) [[likely]]
-        t->step(nullptr);
+        t->step();
     else
         t->step(f->result_exception());
 }
@@ -195,7 +206,7 @@ inline void task_core::handle_yield() {
             f->blocking = false;
             f->add_callback(&wakeup_entry, ref<box_base>(&fut()));
             fut_waiter = ref<future_state_base>(f);
-            if (must_cancel && f->cancel(fut().cancel_message)) must_cancel = false;
+            if (must_cancel && f->cancel(fut().cancel_message())) must_cancel = false;
         } else {
             schedule_step(std::make_exception_ptr(
                 runtime_error("yield was used instead of yield from in task " + task_repr() + " with " + f->repr())));
@@ -219,7 +230,7 @@ inline void task_core::finish_step(outcome o) noexcept {
         case outcome::exhausted:
             if (must_cancel) { // a cancel() arrived while it ran to its end: it ends cancelled (J12)
                 must_cancel = false;
-                f.cancel_future(f.cancel_message);
+                f.cancel_future(f.cancel_message());
             } else {
                 set_returned();
             }
@@ -228,7 +239,7 @@ inline void task_core::finish_step(outcome o) noexcept {
             try {
                 raise_from_frame(coro_root->error.take(), true);
             } catch (const cancelled_error &) {
-                f.cancelled_exc = std::current_exception();
+                f.save_cancelled_exc(std::current_exception());
                 f.cancel_future(std::nullopt);
             } catch (...) {
                 f.set_exception_ptr(std::current_exception());
@@ -260,6 +271,41 @@ inline void task_core::step(std::exception_ptr exc) noexcept {
     l.current_task = nullptr;
 }
 
+// The hot path of a step: nothing to throw in, no pending cancel, the chain suspended at a plain yield.
+// Everything else takes run_step(exc).
+inline void task_core::step() noexcept {
+    loop_state &l = loop();
+    if (self_->done() || l.current_task || must_cancel) [[unlikely]] {
+        step(nullptr);
+        return;
+    }
+    l.current_task = this;
+    run_step();
+    l.current_task = nullptr;
+}
+
+inline void task_core::run_step() noexcept {
+    node *r = coro_root;
+    if (must_cancel || !r->ready()) [[unlikely]] {
+        run_step(nullptr);
+        return;
+    }
+    if (fut_waiter) fut_waiter = nullptr;
+    if (r->resume_ready(nullptr)) [[likely]] {
+        try {
+            handle_yield(); // a task that yielded is pending: nothing to unregister
+        } catch (...) {
+            exception_context_data ctx;
+            ctx.message = "Exception in callback Task.__step()";
+            ctx.exception = std::current_exception();
+            loop().call_exception_handler(ctx);
+        }
+        return;
+    }
+    finish_step(r->end_resumption());
+    if (self_->done() && registered) loop().unregister_task(this); // may destroy this task: the last thing done
+}
+
 inline void task_core::run_step(std::exception_ptr exc) noexcept {
     if (must_cancel) {
         if (!exc || !is_cancelled_error(exc)) exc = fut().make_cancelled_error();
@@ -287,7 +333,7 @@ inline void task_core::eager_start() noexcept {
     ref<box_base> keep(&fut());
     l.register_task(this); // in all_tasks() during its first step (_register_eager_task); run_step drops it if done
     task_core *prev = std::exchange(l.current_task, this);
-    run_step(nullptr);
+    run_step();
     l.current_task = prev;
 }
 
@@ -306,11 +352,11 @@ template <class T>
 class task_state final : public future_state<T>, public task_core {
 public:
     task_state(ref<loop_state> l, coroutine<T> &&c) noexcept
-        : future_state<T>(std::move(l)), task_core(coroutine_access::root(c)), coro(std::move(c)) {}
+        : future_state<T>(std::move(l)), task_core(this, coroutine_access::root(c)), coro(std::move(c)) {
+        this->task_ = this;
+    }
 
     const char *class_name() const noexcept override { return "Task"; }
-    task_core *as_task() noexcept override { return this; }
-    future_state_base &fut() noexcept override { return *this; }
     std::string repr() const override { return task_repr(); }
     bool cancel(std::optional<std::string> msg) override { return task_core::cancel(std::move(msg)); }
 
@@ -388,7 +434,7 @@ public:
     task_ref(const task<T> &t) noexcept : s_(t.state()) {}
 
     [[nodiscard]] std::string get_name() const { return core()->name(); }
-    void set_name(std::string n) const { core()->explicit_name = std::move(n); }
+    void set_name(std::string n) const { core()->set_name(std::move(n)); }
     bool cancel(std::optional<std::string> msg = std::nullopt) const { return s_->cancel(std::move(msg)); }
     int uncancel() const noexcept { return core()->uncancel(); }
     [[nodiscard]] int cancelling() const noexcept { return core()->num_cancels_requested; }
@@ -426,9 +472,9 @@ public:
     template <class N>
     void set_name(const N &n) const {
         if constexpr (std::is_convertible_v<const N &, std::string>)
-            core()->explicit_name = std::string(n);
+            core()->set_name(std::string(n));
         else
-            core()->explicit_name = repr(n);
+            core()->set_name(repr(n));
     }
     [[nodiscard]] coroutine<T> &get_coro() const noexcept { return core()->coro; }
 

@@ -47,43 +47,63 @@ class loop_state;
 class future_state_base;
 class task_core;
 
-// What a ready-queue entry or a done callback runs: fn(target, arg). Both are owning references.
+// What a ready-queue entry or a done callback runs: fn(target, arg).
 using scheduled_fn = void (*)(box_base *target, box_base *arg);
+// A ready-queue entry: target and arg (either may be null) each hold one reference, which whoever pops the
+// entry releases. Plain pointers, so that queueing and running a task step copies three words.
 struct scheduled {
     scheduled_fn fn;
-    ref<box_base> target;
-    ref<box_base> arg;
+    box_base *target;
+    box_base *arg;
+    void release() const noexcept {
+        if (target) target->release();
+        if (arg) arg->release();
+    }
 };
 
 // A FIFO ring buffer: the ready queue. Grows by doubling, never shrinks.
 class ready_queue {
 public:
-    ready_queue() : buf_(64) {}
+    ready_queue() : buf_(new scheduled[64]), mask_(63) {}
+    ready_queue(const ready_queue &) = delete;
+    ready_queue &operator=(const ready_queue &) = delete;
+    ~ready_queue() { clear(); }
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    // Takes over the references the entry holds (also when it throws: then they are released).
     void push(scheduled s) {
-        if (size_ == buf_.size()) grow();
-        buf_[(head_ + size_) & (buf_.size() - 1)] = std::move(s);
+        if (size_ > mask_) [[unlikely]] {
+            try {
+                grow();
+            } catch (...) {
+                s.release();
+                throw;
+            }
+        }
+        buf_[(head_ + size_) & mask_] = s;
         ++size_;
     }
     scheduled pop() noexcept {
-        scheduled s = std::move(buf_[head_]);
-        head_ = (head_ + 1) & (buf_.size() - 1);
+        scheduled s = buf_[head_];
+        head_ = (head_ + 1) & mask_;
         --size_;
         return s;
     }
     void clear() noexcept {
-        while (size_) (void)pop();
+        while (size_) pop().release();
     }
 
 private:
     void grow() {
-        std::vector<scheduled> b(buf_.size() * 2);
-        for (std::size_t i = 0; i < size_; ++i) b[i] = std::move(buf_[(head_ + i) & (buf_.size() - 1)]);
+        const std::size_t capacity = (mask_ + 1) * 2;
+        std::unique_ptr<scheduled[]> b(new scheduled[capacity]);
+        for (std::size_t i = 0; i < size_; ++i) b[i] = buf_[(head_ + i) & mask_];
         buf_ = std::move(b);
+        mask_ = capacity - 1;
         head_ = 0;
     }
-    std::vector<scheduled> buf_;
+    std::unique_ptr<scheduled[]> buf_;
+    std::size_t mask_;
     std::size_t head_ = 0;
     std::size_t size_ = 0;
 };
@@ -142,8 +162,9 @@ public:
     std::string repr() const override;
     void *value() noexcept override { return this; }
     [[nodiscard]] virtual const char *class_name() const noexcept { return "Future"; }
-    [[nodiscard]] virtual task_core *as_task() noexcept { return nullptr; }
-    [[nodiscard]] bool is_task() noexcept { return as_task() != nullptr; }
+    // The task this future is (null for a plain future): a field, not a virtual call, on the step's hot path.
+    [[nodiscard]] task_core *as_task() const noexcept { return task_; }
+    [[nodiscard]] bool is_task() const noexcept { return task_ != nullptr; }
     virtual std::string result_repr() const { return "None"; }
 
     [[nodiscard]] bool done() const noexcept { return status != future_status::pending; }
@@ -160,18 +181,46 @@ public:
     void add_callback(scheduled_fn fn, ref<box_base> target);
     void schedule_callbacks();
 
-    ref<loop_state> loop;
+    // The one-byte fields first: they share the word of box_base's count and kind.
     future_status status = future_status::pending;
     bool blocking = false;      // Python's _asyncio_future_blocking: set by the await iterator
     bool log_traceback = false; // an exception nobody retrieved yet
+    ref<loop_state> loop;
     std::exception_ptr exception;
-    std::optional<std::string> cancel_message;
-    std::exception_ptr cancelled_exc; // the CancelledError that ended a task, handed out once (J14)
     std::vector<done_callback> callbacks;
+
+    // The cancel message, and the CancelledError that ended a task (handed out once, J14): kept apart,
+    // allocated by the first cancellation, so that a future that is never cancelled does not carry them.
+    [[nodiscard]] const std::optional<std::string> &cancel_message() const noexcept {
+        static const std::optional<std::string> no_message;
+        return cancellation_ ? cancellation_->message : no_message;
+    }
+    void set_cancel_message(std::optional<std::string> m) {
+        if (!m && !cancellation_) return;
+        cancellation().message = std::move(m);
+    }
+    void save_cancelled_exc(std::exception_ptr e) { cancellation().saved = std::move(e); }
+    [[nodiscard]] std::exception_ptr take_cancelled_exc() noexcept {
+        return cancellation_ ? std::exchange(cancellation_->saved, nullptr) : nullptr;
+    }
+    task_core *task_ = nullptr; // set by a task_state: the task this future is
 
 protected:
     void destroy() noexcept override;
     void report_never_retrieved() noexcept;
+
+private:
+    struct cancellation_record {
+        std::optional<std::string> message;
+        std::exception_ptr saved;
+    };
+    cancellation_record &cancellation() {
+        if (!cancellation_) cancellation_ = std::make_unique<cancellation_record>();
+        return *cancellation_;
+    }
+    std::unique_ptr<cancellation_record> cancellation_;
+
+public:
 };
 
 // The eager task factory, or the default (lazy) one.
@@ -207,7 +256,12 @@ public:
             throw runtime_error("Non-thread-safe operation invoked on an event loop other than the current one");
     }
     void push_ready(scheduled_fn fn, ref<box_base> target, ref<box_base> arg = {}) {
-        ready.push({fn, std::move(target), std::move(arg)});
+        ready.push({fn, target.release(), arg.release()});
+    }
+    // The same, with target's reference taken here (the hot path of a task step).
+    void push_ready_adding_ref(scheduled_fn fn, box_base *target) {
+        target->add_ref();
+        ready.push({fn, target, nullptr});
     }
     ref<handle_state> call_soon(std::function<void()> fn, std::string description);
     ref<handle_state> call_at(double when, std::function<void()> fn, std::string description);
@@ -363,13 +417,14 @@ inline void loop_state::run_once() {
             }
         }
         iterations_since_poll = 0;
-    } else if (++iterations_since_poll >= 64) { // fairness for I/O while work is ready, without a syscall per step
+    } else if (++iterations_since_poll >= 256) { // fairness for I/O while work is ready, without a syscall per step
         iterations_since_poll = 0;
         if (io->stopped()) io->restart();
         io->poll();
     }
-    // Due timers go to the back of the ready queue, in deadline order.
-    const double end_time = time() + 1e-9;
+    // Due timers go to the back of the ready queue, in deadline order (the clock is read only when there
+    // are timers: with tasks ready it is a vDSO call per iteration for nothing).
+    const double end_time = timers.empty() ? 0.0 : time() + 1e-9;
     while (!timers.empty()) {
         ref<handle_state> &h = timers.front();
         if (h->cancelled) {
@@ -388,8 +443,9 @@ inline void loop_state::run_once() {
     }
     // Exactly what is ready now; what these schedule waits for the next iteration.
     for (std::size_t n = ready.size(); n > 0; --n) {
-        scheduled s = ready.pop();
-        s.fn(s.target.get(), s.arg.get());
+        const scheduled s = ready.pop();
+        s.fn(s.target, s.arg); // noexcept: every entry function handles its own errors
+        s.release();
     }
 }
 
