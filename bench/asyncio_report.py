@@ -49,7 +49,7 @@ def times(a, b):
 d1 = get("task_switch/depth/1", "ns_per_switch")
 d100 = get("task_switch/depth/100", "ns_per_switch")
 create = get("create_task_await", "ns_per_op")
-ping = get("future_pingpong", "ns_per_round_trip")
+ping = get("future_pingpong", "ns_per_hop")
 mem = cxx.get("memory_per_task", {})
 post = get("anchor/asio_post", "ns_per_post")
 bare = get("anchor/bare_ready_queue", "ns_per_hop")
@@ -66,7 +66,7 @@ lines = [
     f"| the same, awaiting coroutine 100 deep | {ns(d100)} ({d100 / d1:.2f}× depth 1) | {ns(pyv('task_switch/depth/100'))} | {times(d100, pyv('task_switch/depth/100'))} | within 10% of depth 1 |"
     if d1 and d100 else "| the same, 100 deep | n/a | | | |",
     f"| `await create_task(c())`, c returns at once | {ns(create)} | {ns(pyv('create_task_await'))} | {times(create, pyv('create_task_await'))} | ≤ 100 ns |",
-    f"| future completed → awaiting task resumed (ping-pong round trip) | {ns(ping)} | {ns(pyv('future_pingpong'))} | {times(ping, pyv('future_pingpong'))} | ≤ 50 ns |",
+    f"| future completed → awaiting task resumed (one hop of a ping-pong between two tasks) | {ns(ping)} | {ns(pyv('future_pingpong'))} | {times(ping, pyv('future_pingpong'))} | ≤ 50 ns |",
     f"| memory per task suspended on a future | {mem.get('bytes_per_task', 0):,.0f} B (frame {mem.get('frame_bytes', 0):,.0f} B + {mem.get('overhead_bytes', 0):,.0f} B) | "
     f"{pyv('memory_per_task') or 0:,.0f} B | | frame + ≤ 128 B |",
     "",

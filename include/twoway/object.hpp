@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "twoway/detail/small_object_pool.hpp"
 #include "twoway/detail/type_name.hpp"
 #include "twoway/exceptions.hpp"
 #include "twoway/none.hpp"
@@ -40,6 +41,10 @@ public:
 
     box_base(const box_base &) = delete;
     box_base &operator=(const box_base &) = delete;
+
+    // Boxes (values on the channel, futures, tasks, handles) are small and short-lived: recycled per thread.
+    static void *operator new(std::size_t n) { return allocate_small(n); }
+    static void operator delete(void *p, std::size_t n) noexcept { deallocate_small(p, n); }
 
     void add_ref() noexcept { ++refs_; }
     void release() noexcept {

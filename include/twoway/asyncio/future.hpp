@@ -43,7 +43,7 @@ inline std::string future_state_base::repr() const {
 // Each callback goes through call_soon, which refuses a closed loop: the future stays done, its callbacks
 // are dropped, and the completing call raises (CPython's future_schedule_callbacks).
 inline void future_state_base::schedule_callbacks() {
-    std::vector<done_callback> cbs = std::move(callbacks);
+    auto cbs = std::move(callbacks);
     callbacks.clear();
     if (!cbs.empty()) loop->check_closed();
     for (done_callback &c : cbs) loop->push_ready(c.fn, std::move(c.target), ref<box_base>(this));

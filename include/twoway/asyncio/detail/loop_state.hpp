@@ -187,7 +187,7 @@ public:
     bool log_traceback = false; // an exception nobody retrieved yet
     ref<loop_state> loop;
     std::exception_ptr exception;
-    std::vector<done_callback> callbacks;
+    std::vector<done_callback, small_object_allocator<done_callback>> callbacks;
 
     // The cancel message, and the CancelledError that ended a task (handed out once, J14): kept apart,
     // allocated by the first cancellation, so that a future that is never cancelled does not carry them.
