@@ -133,7 +133,7 @@ struct stop_loop {
 inline void run_until_done(loop_state &l, future_state_base &f) {
     f.add_callback(&stop_loop::entry, ref<box_base>(&l));
     auto remove_stop = [&f] {
-        std::erase_if(f.callbacks, [](const done_callback &c) { return c.fn == &stop_loop::entry; });
+        f.callbacks.erase_if([](const done_callback &c) { return c.fn == &stop_loop::entry; });
     };
     try {
         l.run_forever();
@@ -257,7 +257,7 @@ public:
         if (name)
             st->set_name(std::move(*name));
         else
-            st->number = detail::next_task_number();
+            st->number = static_cast<std::uint32_t>(detail::next_task_number());
         if (s_->task_factory == detail::task_factory_kind::eager && s_->running) {
             st->eager_start();
         } else {
@@ -344,8 +344,8 @@ inline task_ref current_task() {
 inline std::vector<task_ref> all_tasks() {
     detail::loop_state &l = detail::require_running_loop();
     std::vector<task_ref> v;
-    for (detail::task_core *t = l.tasks_head; t; t = t->next_task) v.emplace_back(detail::ref<detail::future_state_base>(&t->fut()));
-    std::reverse(v.begin(), v.end());
+    for (detail::task_core *t : l.tasks)
+        if (t) v.emplace_back(detail::ref<detail::future_state_base>(&t->fut()));
     return v;
 }
 

@@ -291,7 +291,7 @@ public:
     std::size_t remove_done_callback(const F &fn) const { // F may be a function: stored as its pointer
         auto &cbs = s_->callbacks;
         const std::size_t before = cbs.size();
-        std::erase_if(cbs, [&](const detail::done_callback &c) {
+        cbs.erase_if([&](const detail::done_callback &c) {
             auto *b = dynamic_cast<detail::callback_box<std::decay_t<F>> *>(c.target.get());
             return b && b->f == fn;
         });

@@ -27,9 +27,9 @@ namespace detail {
 inline void cancel_all_tasks(const event_loop &loop) {
     loop_state &l = *loop.state();
     std::vector<ref<future_state_base>> to_cancel;
-    for (task_core *t = l.tasks_head; t; t = t->next_task) to_cancel.emplace_back(&t->fut());
+    for (task_core *t : l.tasks)
+        if (t) to_cancel.emplace_back(&t->fut());
     if (to_cancel.empty()) return;
-    std::reverse(to_cancel.begin(), to_cancel.end());
     for (auto &t : to_cancel) t->cancel(std::nullopt);
     future<void> all = loop.create_future<void>();
     struct countdown final : box_base {

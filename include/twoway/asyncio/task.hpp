@@ -46,8 +46,11 @@ public:
     task_core(const task_core &) = delete;
     task_core &operator=(const task_core &) = delete;
 
-    [[nodiscard]] std::string name() const { return explicit_name ? *explicit_name : "Task-" + std::to_string(number); }
-    void set_name(std::string n) { explicit_name = std::make_unique<std::string>(std::move(n)); }
+    [[nodiscard]] std::string name() const {
+        const std::string *n = self_->explicit_name();
+        return n ? *n : "Task-" + std::to_string(number);
+    }
+    void set_name(std::string n) { self_->set_explicit_name(std::move(n)); }
     bool cancel(std::optional<std::string> msg);
     int uncancel() noexcept {
         if (num_cancels_requested > 0) {
@@ -62,66 +65,70 @@ public:
     void run_step() noexcept;
     void schedule_step(std::exception_ptr exc);
     void schedule_step() { loop().push_ready_adding_ref(&step_entry, self_); }
-    void eager_start() noexcept;
+    void eager_start();
     static void step_entry(box_base *target, box_base *arg) noexcept;
     static void wakeup_entry(box_base *target, box_base *arg) noexcept;
     [[nodiscard]] std::string task_repr() const;
 
     [[nodiscard]] future_state_base &fut() noexcept { return *self_; }
     // The result as an object, for an await through a task_ref (the task finished without an exception).
-    [[nodiscard]] virtual object result_object() = 0;
+    [[nodiscard]] object result_object() { return self_->task_result_object(); }
     [[nodiscard]] const future_state_base &fut() const noexcept { return *self_; }
     [[nodiscard]] loop_state &loop() const noexcept { return *self_->loop; }
 
+    // Not polymorphic (the typed operations are virtual functions of the future it is), and packed: a task
+    // is one allocation of its future's size plus these 40 bytes.
     node *coro_root; // the root of the coroutine's chain
     ref<future_state_base> fut_waiter;
-    std::unique_ptr<std::string> explicit_name; // null: "Task-<number>"
-    std::uint64_t number = 0;
+    std::uint32_t number = 0;         // "Task-<number>" unless it has an explicit name
+    std::uint32_t registry_index = 0; // its slot in the loop's list of pending tasks, while registered
     int num_cancels_requested = 0;
     bool must_cancel = false;
     bool registered = false;
     bool log_destroy_pending = true;
     mutable bool in_repr = false; // task_repr is running for this task
     bool in_cancel = false;       // cancel() is forwarding to fut_waiter
-    task_core *prev_task = nullptr; // the loop's list of pending tasks
-    task_core *next_task = nullptr;
 
 private:
     future_state_base *self_; // the task as a future (the task_state holding this task_core)
 
 protected:
     ~task_core() = default;
-    virtual outcome resume_coroutine(std::exception_ptr exc) = 0; // the cold path: first step, throw
-    virtual void set_returned() = 0;                            // the coroutine returned: set the result
-    [[nodiscard]] virtual std::string coro_repr() const = 0;
+    outcome resume_coroutine(std::exception_ptr exc) { return self_->task_resume(std::move(exc)); } // first step, throw
+    void set_returned() { self_->task_set_returned(); }
+    [[nodiscard]] std::string coro_repr() const { return self_->task_coro_repr(); }
     void handle_yield();
     void finish_step(outcome o) noexcept;
     void report_destroyed_pending() noexcept;
 };
 
-inline void loop_state::register_task(task_core *t) noexcept {
+inline void loop_state::register_task(task_core *t) {
+    if (tasks.size() >= 64 && dead_tasks * 2 > tasks.size()) { // mostly finished: compact, keeping the order
+        std::size_t j = 0;
+        for (task_core *x : tasks)
+            if (x) {
+                x->registry_index = static_cast<std::uint32_t>(j);
+                tasks[j++] = x;
+            }
+        tasks.resize(j);
+        dead_tasks = 0;
+    }
+    tasks.push_back(t);
     t->fut().add_ref();
     t->registered = true;
-    t->prev_task = nullptr;
-    t->next_task = tasks_head;
-    if (tasks_head) tasks_head->prev_task = t;
-    tasks_head = t;
+    t->registry_index = static_cast<std::uint32_t>(tasks.size() - 1);
     ++task_count;
 }
 
 inline void loop_state::unregister_task(task_core *t) noexcept {
     if (!t->registered) return;
     t->registered = false;
-    if (t->prev_task)
-        t->prev_task->next_task = t->next_task;
-    else
-        tasks_head = t->next_task;
-    if (t->next_task) t->next_task->prev_task = t->prev_task;
-    t->prev_task = t->next_task = nullptr;
+    tasks[t->registry_index] = nullptr; // a hole, until the next compaction
+    ++dead_tasks;
     --task_count;
     future_state_base &f = t->fut();
     if (closed && t->fut_waiter) { // the loop is gone: break the task <-> awaited future cycle
-        std::erase_if(t->fut_waiter->callbacks, [&f](const done_callback &c) { return c.target.get() == &f; });
+        t->fut_waiter->callbacks.erase_if([&f](const done_callback &c) { return c.target.get() == &f; });
         t->fut_waiter = nullptr;
     }
     f.release();
@@ -328,7 +335,7 @@ inline void task_core::run_step(std::exception_ptr exc) noexcept {
     if (fut().done() && registered) loop().unregister_task(this); // may destroy this task: the last thing done
 }
 
-inline void task_core::eager_start() noexcept {
+inline void task_core::eager_start() {
     loop_state &l = loop();
     ref<box_base> keep(&fut());
     l.register_task(this); // in all_tasks() during its first step (_register_eager_task); run_step drops it if done
@@ -368,10 +375,10 @@ private:
         this->report_never_retrieved();
         delete this;
     }
-    outcome resume_coroutine(std::exception_ptr exc) override {
+    outcome task_resume(std::exception_ptr exc) override {
         return exc ? coroutine_access::resume_throw(coro, std::move(exc)) : coroutine_access::resume(coro);
     }
-    void set_returned() override {
+    void task_set_returned() override {
         if constexpr (std::is_void_v<T>) {
             this->set_result_value();
         } else if constexpr (std::is_same_v<T, object>) {
@@ -381,8 +388,8 @@ private:
             this->set_result_value(std::move(*v));
         }
     }
-    std::string coro_repr() const override { return std::string(coro.qualname()) + "()"; }
-    object result_object() override {
+    std::string task_coro_repr() const override { return std::string(coro.qualname()) + "()"; }
+    object task_result_object() override {
         if constexpr (std::is_void_v<T>)
             return object();
         else if constexpr (std::is_copy_constructible_v<T>)

@@ -153,6 +153,45 @@ struct done_callback {
     ref<box_base> target;
 };
 
+// A future's done callbacks: one pointer while there are none (most futures until awaited, every task
+// nobody awaits), a pooled vector once there are.
+class done_callback_list {
+public:
+    using vector_type = std::vector<done_callback, small_object_allocator<done_callback>>;
+
+    done_callback_list() noexcept = default;
+    done_callback_list(done_callback_list &&o) noexcept : v_(std::exchange(o.v_, nullptr)) {}
+    done_callback_list &operator=(done_callback_list &&o) noexcept {
+        std::swap(v_, o.v_);
+        return *this;
+    }
+    ~done_callback_list() { reset(); }
+
+    [[nodiscard]] bool empty() const noexcept { return !v_ || v_->empty(); }
+    [[nodiscard]] std::size_t size() const noexcept { return v_ ? v_->size() : 0; }
+    void push_back(done_callback c) {
+        if (!v_) v_ = new (allocate_small(sizeof(vector_type))) vector_type();
+        v_->push_back(std::move(c));
+    }
+    done_callback *begin() noexcept { return v_ ? v_->data() : nullptr; }
+    done_callback *end() noexcept { return v_ ? v_->data() + v_->size() : nullptr; }
+    template <class P>
+    std::size_t erase_if(P pred) {
+        return v_ ? std::erase_if(*v_, pred) : 0;
+    }
+    void clear() noexcept { reset(); }
+
+private:
+    void reset() noexcept {
+        if (v_) {
+            v_->~vector_type();
+            deallocate_small(v_, sizeof(vector_type));
+            v_ = nullptr;
+        }
+    }
+    vector_type *v_ = nullptr;
+};
+
 // asyncio.Future without its result type.
 class future_state_base : public box_base {
 public:
@@ -187,7 +226,7 @@ public:
     bool log_traceback = false; // an exception nobody retrieved yet
     ref<loop_state> loop;
     std::exception_ptr exception;
-    std::vector<done_callback, small_object_allocator<done_callback>> callbacks;
+    done_callback_list callbacks;
 
     // The cancel message, and the CancelledError that ended a task (handed out once, J14): kept apart,
     // allocated by the first cancellation, so that a future that is never cancelled does not carry them.
@@ -200,6 +239,17 @@ public:
         cancellation().message = std::move(m);
     }
     void save_cancelled_exc(std::exception_ptr e) { cancellation().saved = std::move(e); }
+    // A task's explicit name (null: "Task-N"), in the same rarely allocated record.
+    [[nodiscard]] const std::string *explicit_name() const noexcept {
+        return cancellation_ && cancellation_->name ? &*cancellation_->name : nullptr;
+    }
+    void set_explicit_name(std::string n) { cancellation().name = std::move(n); }
+
+    // A task's typed operations (task_state<T> overrides them; a plain future has none).
+    virtual outcome task_resume(std::exception_ptr) { std::terminate(); }
+    virtual void task_set_returned() { std::terminate(); }
+    [[nodiscard]] virtual std::string task_coro_repr() const { return {}; }
+    [[nodiscard]] virtual object task_result_object() { return {}; }
     [[nodiscard]] std::exception_ptr take_cancelled_exc() noexcept {
         return cancellation_ ? std::exchange(cancellation_->saved, nullptr) : nullptr;
     }
@@ -213,6 +263,7 @@ private:
     struct cancellation_record {
         std::optional<std::string> message;
         std::exception_ptr saved;
+        std::optional<std::string> name;
     };
     cancellation_record &cancellation() {
         if (!cancellation_) cancellation_ = std::make_unique<cancellation_record>();
@@ -279,7 +330,7 @@ public:
     void default_exception_handler(const exception_context_data &ctx);
 
     // ---- tasks ----
-    void register_task(task_core *t) noexcept;
+    void register_task(task_core *t);
     void unregister_task(task_core *t) noexcept;
 
     std::unique_ptr<asio::io_context> owned_io_;
@@ -302,7 +353,10 @@ public:
     // and it is null once the loop is gone (an io_context of the program's can outlive it).
     std::shared_ptr<std::atomic<loop_state *>> thread_token;
     task_core *current_task = nullptr;
-    task_core *tasks_head = nullptr; // the pending tasks, each holding a reference (all_tasks)
+    // The pending tasks in creation order, each holding a reference (all_tasks); finished ones leave holes
+    // (null) until a compaction.
+    std::vector<task_core *> tasks;
+    std::size_t dead_tasks = 0;
     std::size_t task_count = 0;
 };
 
@@ -482,7 +536,10 @@ inline void loop_state::close() {
     timers.clear();
     // Pending tasks are no longer kept alive by the loop: whichever nobody else holds is destroyed now,
     // which reports "Task was destroyed but it is pending!" (CPython reports it when the task is collected).
-    while (tasks_head) unregister_task(tasks_head);
+    for (std::size_t i = 0; i < tasks.size(); ++i)
+        if (task_core *t = tasks[i]) unregister_task(t);
+    tasks.clear();
+    dead_tasks = 0;
     if (io->stopped()) io->restart();
     wake_timer.cancel();
     io->poll();
