@@ -59,7 +59,7 @@ for py in "${pythons[@]}"; do
 done
 if command -v strace >/dev/null; then
     strace -f -c -o "$out/strace.txt" build/bench/bench/asyncio_bench --switch-program
-    calls=$(awk '$NF == "total" {print $(NF-2)}' "$out/strace.txt")
+    calls=$(awk '$NF == "total" {print $4}' "$out/strace.txt")
     echo "System calls of the whole task-switch program (1,000 tasks x 200 sleep(0), loop setup and teardown included, strace -c): ${calls:-?} for 200,000 switches." > "$out/syscalls.txt"
 fi
 python3 bench/asyncio_report.py "$out"
