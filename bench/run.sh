@@ -62,4 +62,5 @@ if command -v strace >/dev/null; then
     calls=$(awk '$NF == "total" {print $4}' "$out/strace.txt")
     echo "System calls of the whole task-switch program (1,000 tasks x 200 sleep(0), loop setup and teardown included, strace -c): ${calls:-?} for 200,000 switches." > "$out/syscalls.txt"
 fi
+bench/asyncio_instructions.sh build/bench # writes $out/asyncio_instructions.json
 python3 bench/asyncio_report.py "$out"
