@@ -7,12 +7,11 @@
 #include <cstdio>
 #include <exception>
 #include <functional>
-#include <mutex>
-#include <new>
 #include <string>
 #include <typeinfo>
 #include <utility>
 
+#include "twoway/detail/hook_slot.hpp"
 #include "twoway/detail/type_name.hpp"
 #include "twoway/exceptions.hpp"
 #include "twoway/stop_iteration.hpp"
@@ -97,36 +96,15 @@ inline std::string exception_repr(const std::exception_ptr &e) {
     return t.type + "(" + q + t.message + q + ")";
 }
 
-namespace detail {
-struct unraisable_state {
-    std::mutex mutex;
-    unraisable_hook hook;
-};
-// Never destroyed: a generator that is a static or a thread_local can be destroyed, and report, after
-// any static destructor has run, including that of a state made on first use after it.
-inline unraisable_state &unraisable_global() {
-    alignas(unraisable_state) static unsigned char storage[sizeof(unraisable_state)];
-    static unraisable_state *const s = new (storage) unraisable_state;
-    return *s;
-}
-} // namespace detail
-
 // Installs a hook; an empty one restores the default (print to stderr). Returns the previous hook.
 inline unraisable_hook set_unraisable_hook(unraisable_hook hook) {
-    auto &s = detail::unraisable_global();
-    std::lock_guard lock(s.mutex);
-    return std::exchange(s.hook, std::move(hook));
+    return detail::hook_slot<unraisable_hook>::global().exchange(std::move(hook));
 }
 
 // Hands an error to the hook. Never throws: a throwing hook is itself reported to stderr.
 inline void report_unraisable(const unraisable &u) noexcept {
-    auto &s = detail::unraisable_global();
-    unraisable_hook hook;
-    {
-        std::lock_guard lock(s.mutex);
-        hook = s.hook;
-    }
     try {
+        const unraisable_hook hook = detail::hook_slot<unraisable_hook>::global().get();
         if (hook) {
             hook(u);
             return;

@@ -4,10 +4,10 @@
 
 #include <cstdio>
 #include <functional>
-#include <mutex>
-#include <new>
 #include <string>
 #include <utility>
+
+#include "twoway/detail/hook_slot.hpp"
 
 namespace twoway {
 
@@ -19,35 +19,16 @@ struct warning {
 
 using warning_hook = std::function<void(const warning &)>;
 
-namespace detail {
-struct warning_state {
-    std::mutex mutex;
-    warning_hook hook;
-};
-inline warning_state &warning_global() { // never destroyed, like the unraisable hook's state
-    alignas(warning_state) static unsigned char storage[sizeof(warning_state)];
-    static warning_state *const s = new (storage) warning_state;
-    return *s;
-}
-} // namespace detail
-
 // Installs a hook; an empty one restores the default (print "Category: message" to stderr). Returns the
 // previous hook.
 inline warning_hook set_warning_hook(warning_hook hook) {
-    auto &s = detail::warning_global();
-    std::lock_guard lock(s.mutex);
-    return std::exchange(s.hook, std::move(hook));
+    return detail::hook_slot<warning_hook>::global().exchange(std::move(hook));
 }
 
 // Never throws: called from destructors.
 inline void warn(const warning &w) noexcept {
-    auto &s = detail::warning_global();
-    warning_hook hook;
-    {
-        std::lock_guard lock(s.mutex);
-        hook = s.hook;
-    }
     try {
+        const warning_hook hook = detail::hook_slot<warning_hook>::global().get();
         if (hook) {
             hook(w);
             return;

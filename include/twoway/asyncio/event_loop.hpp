@@ -81,7 +81,9 @@ using exception_handler = std::function<void(event_loop &, const exception_conte
 // What the default exception handler logs (Python: logger "asyncio", level ERROR): a hook receives it
 // instead of stderr when one is set.
 using log_record = detail::log_record;
-inline detail::log_hook set_log_hook(detail::log_hook hook) { return std::exchange(detail::log_hook_slot(), std::move(hook)); }
+inline detail::log_hook set_log_hook(detail::log_hook hook) {
+    return detail::hook_slot<detail::log_hook>::global().exchange(std::move(hook));
+}
 
 enum class clock_kind : unsigned char { monotonic, virtual_time };
 // The clock a loop can be given: virtual_clock makes time jump to the next timer when nothing is ready.

@@ -28,6 +28,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "twoway/coroutine.hpp"
+#include "twoway/detail/hook_slot.hpp"
 #include "twoway/detail/node.hpp"
 #include "twoway/exceptions.hpp"
 #include "twoway/object.hpp"
@@ -574,15 +575,11 @@ struct log_record {
     std::exception_ptr exc_info;
 };
 using log_hook = std::function<void(const log_record &)>;
-inline log_hook &log_hook_slot() {
-    static log_hook h;
-    return h;
-}
 
 // logger.error(text, exc_info=e) on the "asyncio" logger: to the log hook, or else to stderr with the
 // exception's line (Python's last-resort handler prints the traceback after the message).
 inline void log_error(std::string text, std::exception_ptr exc) {
-    if (log_hook &h = log_hook_slot()) {
+    if (const log_hook h = hook_slot<log_hook>::global().get()) {
         h({40, "asyncio", std::move(text), std::move(exc)});
         return;
     }
