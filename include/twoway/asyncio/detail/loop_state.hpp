@@ -322,6 +322,8 @@ public:
     // ---- running ----
     void run_forever();
     void run_once();
+    ref<handle_state> pop_timer() noexcept;            // the heap's head, no longer scheduled
+    void drop_cancelled_timers_at_head() noexcept;
     void stop() noexcept { stopping = true; }
     void close();
 
@@ -434,6 +436,21 @@ inline void loop_state::call_soon_threadsafe(std::function<void()> fn, std::stri
 
 // One iteration (BaseEventLoop._run_once): wait for I/O only when nothing is ready, move due timers to the
 // ready queue, then run exactly what is ready now.
+inline ref<handle_state> loop_state::pop_timer() noexcept {
+    std::pop_heap(timers.begin(), timers.end(), timer_later);
+    ref<handle_state> h = std::move(timers.back());
+    timers.pop_back();
+    h->scheduled_timer = false;
+    return h;
+}
+
+inline void loop_state::drop_cancelled_timers_at_head() noexcept {
+    while (!timers.empty() && timers.front()->cancelled) {
+        (void)pop_timer();
+        if (cancelled_timers) --cancelled_timers;
+    }
+}
+
 inline void loop_state::run_once() {
     if (timers.size() > 100 && cancelled_timers * 2 > timers.size()) {
         // Mostly cancelled (long timeouts that were cancelled): rebuild the heap without them, as Python does.
@@ -444,13 +461,7 @@ inline void loop_state::run_once() {
         std::make_heap(timers.begin(), timers.end(), timer_later);
         cancelled_timers = 0;
     } else {
-        // Drop cancelled timers at the head of the heap.
-        while (!timers.empty() && timers.front()->cancelled) {
-            std::pop_heap(timers.begin(), timers.end(), timer_later);
-            timers.back()->scheduled_timer = false;
-            timers.pop_back();
-            if (cancelled_timers) --cancelled_timers;
-        }
+        drop_cancelled_timers_at_head();
     }
     if (ready.empty() && !stopping) {
         if (io->stopped()) io->restart();
@@ -480,21 +491,10 @@ inline void loop_state::run_once() {
     // Due timers go to the back of the ready queue, in deadline order (the clock is read only when there
     // are timers: with tasks ready it is a vDSO call per iteration for nothing).
     const double end_time = timers.empty() ? 0.0 : time() + 1e-9;
-    while (!timers.empty()) {
-        ref<handle_state> &h = timers.front();
-        if (h->cancelled) {
-            std::pop_heap(timers.begin(), timers.end(), timer_later);
-            timers.back()->scheduled_timer = false;
-            timers.pop_back();
-            if (cancelled_timers) --cancelled_timers;
-            continue;
-        }
-        if (h->when >= end_time) break;
-        std::pop_heap(timers.begin(), timers.end(), timer_later);
-        ref<handle_state> due = std::move(timers.back());
-        timers.pop_back();
-        due->scheduled_timer = false;
-        push_ready(&run_handle_entry, ref<box_base>(due.get()));
+    for (;;) {
+        drop_cancelled_timers_at_head();
+        if (timers.empty() || timers.front()->when >= end_time) break;
+        push_ready(&run_handle_entry, ref<box_base>(pop_timer().get()));
     }
     // Exactly what is ready now; what these schedule waits for the next iteration.
     for (std::size_t n = ready.size(); n > 0; --n) {
