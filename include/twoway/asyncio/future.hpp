@@ -156,25 +156,41 @@ public:
     [[no_unique_address]] std::conditional_t<std::is_void_v<T>, no_value, std::optional<T>> result; // void: the status says it all
 };
 
-// The awaiter of `co_await fut` in a coroutine: Future.__await__. A done future does not suspend; a pending
-// one yields itself (its blocking flag set) and, once resumed, returns its result.
-template <class T>
-class future_awaiter {
-public:
-    // The future is held as the object the channel carries: yielding it copies nothing.
-    future_awaiter(node &self, const ref<future_state<T>> &f) noexcept : self_(&self), fut_(ref<box_base>(f.get())) {}
-    bool await_ready() const noexcept { return future()->done(); }
-    void await_suspend(std::coroutine_handle<>) noexcept {
-        future()->blocking = true;
+// What every awaiter of a future shares (Future.__await__): the future is held as the object the channel
+// carries, so yielding it copies nothing; it is yielded with its blocking flag set (the task then waits on
+// it), and once resumed the awaiter raises what the driver threw in, or "await wasn't used with future" if
+// the future is still pending. Empty (None) until the awaiter has a future.
+class future_wait {
+protected:
+    explicit future_wait(node &self, object fut = {}) noexcept : self_(&self), fut_(std::move(fut)) {}
+    [[nodiscard]] future_state_base *waited() const noexcept { return static_cast<future_state_base *>(fut_.box()); }
+    void yield_future() noexcept {
+        waited()->blocking = true;
         yield_to_driver(*self_, &fut_);
+    }
+    void resumed() const {
+        resumed_by_driver(*self_);
+        if (!waited()->done()) throw runtime_error("await wasn't used with future");
+    }
+
+    node *self_;
+    object fut_;
+};
+
+// The awaiter of `co_await fut` in a coroutine. A done future does not suspend; a pending one yields
+// itself and, once resumed, returns its result.
+template <class T>
+class future_awaiter : future_wait {
+public:
+    future_awaiter(node &self, const ref<future_state<T>> &f) noexcept : future_wait(self, object(ref<box_base>(f.get()))) {}
+    bool await_ready() const noexcept { return waited()->done(); }
+    void await_suspend(std::coroutine_handle<>) noexcept {
+        yield_future();
         suspended_ = true;
     }
     decltype(auto) await_resume() {
-        future_state<T> *f = future();
-        if (suspended_) {
-            resumed_by_driver(*self_);
-            if (!f->done()) throw runtime_error("await wasn't used with future");
-        }
+        if (suspended_) resumed();
+        auto *f = static_cast<future_state<T> *>(waited());
         if constexpr (std::is_void_v<T>)
             f->get_result();
         else
@@ -182,11 +198,6 @@ public:
     }
 
 private:
-    future_state<T> *future() const noexcept {
-        return static_cast<future_state<T> *>(static_cast<future_state_base *>(fut_.box()));
-    }
-    node *self_;
-    object fut_;
     bool suspended_ = false;
 };
 

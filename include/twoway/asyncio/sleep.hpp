@@ -22,13 +22,13 @@ namespace detail {
 template <class R>
 using sleep_result = std::optional<std::conditional_t<std::is_void_v<R>, none_t, R>>;
 
-// sleep(0) yields None (fut_ stays None); a positive delay yields a future that a timer completes. The
-// object on the channel is the member itself, so a sleep(0) builds and destroys nothing.
+// sleep(0) yields None (the future stays None, so a sleep(0) builds and destroys nothing); a positive delay
+// yields a future that a timer completes.
 template <class R>
-class sleep_awaiter {
+class sleep_awaiter : future_wait {
 public:
     sleep_awaiter(node &self, double delay, sleep_result<R> result) noexcept
-        : self_(&self), delay_(delay), result_(std::move(result)) {}
+        : future_wait(self), delay_(delay), result_(std::move(result)) {}
     sleep_awaiter(const sleep_awaiter &) = delete;
 
     bool await_ready() {
@@ -38,19 +38,21 @@ public:
             timer_ = l.call_at(l.time() + delay_, [f] {
                 if (!f->done()) f->set_result_value(); // futures._set_result_unless_cancelled
             }, "sleep");
-            f->blocking = true;
             fut_ = object(ref<box_base>(f.get()));
         }
         return false;
     }
-    void await_suspend(std::coroutine_handle<>) noexcept { yield_to_driver(*self_, &fut_); }
+    void await_suspend(std::coroutine_handle<>) noexcept {
+        if (timer_)
+            yield_future();
+        else
+            yield_to_driver(*self_, &fut_); // sleep(0): None, the bare yield
+    }
     R await_resume() {
         if (timer_) [[unlikely]] {
             timer_->cancel();
-            future_state<void> *f = future();
-            resumed_by_driver(*self_);
-            if (!f->done()) throw runtime_error("await wasn't used with future");
-            f->get_result();
+            resumed();
+            static_cast<future_state<void> *>(waited())->get_result();
         } else {
             resumed_by_driver(*self_);
         }
@@ -58,13 +60,8 @@ public:
     }
 
 private:
-    future_state<void> *future() const noexcept {
-        return static_cast<future_state<void> *>(static_cast<future_state_base *>(fut_.box()));
-    }
-    node *self_;
     double delay_;
     sleep_result<R> result_;
-    object fut_; // None for sleep(0): the bare yield
     ref<handle_state> timer_;
 };
 

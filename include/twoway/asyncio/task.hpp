@@ -400,30 +400,21 @@ private:
 };
 
 // The awaiter of `co_await` on a task_ref: Future.__await__, with the result as an object.
-class task_ref_awaiter {
+class task_ref_awaiter : future_wait {
 public:
-    task_ref_awaiter(node &self, ref<future_state_base> f) noexcept : self_(&self), f_(std::move(f)) {}
-    bool await_ready() const noexcept { return f_->done(); }
+    task_ref_awaiter(node &self, const ref<future_state_base> &f) noexcept : future_wait(self, object(ref<box_base>(f.get()))) {}
+    bool await_ready() const noexcept { return waited()->done(); }
     void await_suspend(std::coroutine_handle<>) noexcept {
-        f_->blocking = true;
-        yielded_ = object(ref<box_base>(f_.get()));
-        yield_to_driver(*self_, &yielded_);
+        yield_future();
         suspended_ = true;
     }
     object await_resume() {
-        if (suspended_) {
-            yielded_ = object();
-            resumed_by_driver(*self_);
-            if (!f_->done()) throw runtime_error("await wasn't used with future");
-        }
-        if (std::exception_ptr e = f_->result_exception()) std::rethrow_exception(e);
-        return f_->as_task()->result_object();
+        if (suspended_) resumed();
+        if (std::exception_ptr e = waited()->result_exception()) std::rethrow_exception(e);
+        return waited()->as_task()->result_object();
     }
 
 private:
-    node *self_;
-    ref<future_state_base> f_;
-    object yielded_;
     bool suspended_ = false;
 };
 

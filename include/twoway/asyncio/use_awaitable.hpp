@@ -119,49 +119,42 @@ template <class R, class Initiation, class Signature, class... InitArgs>
 class asio_awaiter;
 
 template <class R, class Initiation, class... Args, class... InitArgs>
-class asio_awaiter<R, Initiation, void(Args...), InitArgs...> {
+class asio_awaiter<R, Initiation, void(Args...), InitArgs...> : future_wait {
 public:
     asio_awaiter(node &self, Initiation init, std::tuple<InitArgs...> args)
-        : self_(&self), init_(std::move(init)), args_(std::move(args)) {}
+        : future_wait(self), init_(std::move(init)), args_(std::move(args)) {}
     asio_awaiter(const asio_awaiter &) = delete;
 
     bool await_ready() {
         loop_state &l = require_running_loop();
-        f_ = ref<future_state<R>>(new future_state<R>(ref<loop_state>(&l)));
+        ref<future_state<R>> f(new future_state<R>(ref<loop_state>(&l)));
+        fut_ = object(ref<box_base>(f.get()));
         ref<asio_cancellation> cancel(new asio_cancellation);
         // A cancelled future (the task was cancelled while waiting) cancels the operation.
-        f_->add_callback(
+        f->add_callback(
             +[](box_base *target, box_base *fut) noexcept {
                 if (static_cast<future_state_base *>(fut)->cancelled())
                     static_cast<asio_cancellation *>(target)->signal.emit(asio::cancellation_type::terminal);
             },
             ref<box_base>(cancel.get()));
         std::apply(
-            [&](InitArgs &...a) { std::move(init_)(asio_completion<R, Args...>{f_, cancel}, std::move(a)...); },
+            [&](InitArgs &...a) { std::move(init_)(asio_completion<R, Args...>{f, cancel}, std::move(a)...); },
             args_);
         return false; // an Asio operation never completes inline
     }
-    void await_suspend(std::coroutine_handle<>) noexcept {
-        f_->blocking = true;
-        yielded_ = object(ref<box_base>(f_.get()));
-        yield_to_driver(*self_, &yielded_);
-    }
+    void await_suspend(std::coroutine_handle<>) noexcept { yield_future(); }
     R await_resume() {
-        yielded_ = object();
-        resumed_by_driver(*self_);
-        if (!f_->done()) throw runtime_error("await wasn't used with future");
+        resumed();
+        auto *f = static_cast<future_state<R> *>(waited());
         if constexpr (std::is_void_v<R>)
-            f_->get_result();
+            f->get_result();
         else
-            return std::move(f_->get_result());
+            return std::move(f->get_result());
     }
 
 private:
-    node *self_;
     Initiation init_;
     std::tuple<InitArgs...> args_;
-    ref<future_state<R>> f_;
-    object yielded_;
 };
 
 template <class Initiation, class Signature, class... InitArgs>
