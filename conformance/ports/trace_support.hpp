@@ -5,7 +5,6 @@
 // Python's repr() is reproduced for the value types the ports use.
 #pragma once
 
-#include <charconv>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -70,30 +69,9 @@ inline std::string repr(bool b) { return b ? "True" : "False"; }
 inline std::string repr(int v) { return std::to_string(v); }
 inline std::string repr(long v) { return std::to_string(v); }
 inline std::string repr(long long v) { return std::to_string(v); }
-inline std::string repr(double v) {
-    char buf[64];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    std::string s(buf, r.ptr);
-    if (s.find_first_of(".eEn") == std::string::npos) s += ".0"; // Python prints 10.0, not 10
-    return s;
-}
-inline std::string repr(const std::string &s) {
-    // Python uses single quotes unless the string contains one and no double quote.
-    const bool dq = s.find('\'') != std::string::npos && s.find('"') == std::string::npos;
-    const char q = dq ? '"' : '\'';
-    std::string out(1, q);
-    for (char c : s) {
-        if (c == '\\')
-            out += "\\\\";
-        else if (c == q)
-            out += std::string("\\") + q;
-        else if (c == '\n')
-            out += "\\n";
-        else
-            out += c;
-    }
-    return out + q;
-}
+// Python's float and str reprs: the library's (twoway/object.hpp), which its own objects print with too.
+inline std::string repr(double v) { return twoway::detail::repr_double(v); }
+inline std::string repr(const std::string &s) { return twoway::detail::repr_str(s); }
 inline std::string repr(const char *s) { return repr(std::string(s)); }
 inline std::string repr(char c) { return repr(std::string(1, c)); }
 inline std::string repr(const object &o) { return o.repr_text; }
