@@ -143,6 +143,8 @@ inline bool same_object(const std::exception_ptr &a, const std::exception_ptr &b
 inline std::string python_name(const std::exception_ptr &e) {
     try {
         std::rethrow_exception(e);
+    } catch (const twoway::python_named &x) {
+        return x.python_type();
     } catch (const named &x) {
         return x.python_type();
     } catch (const twoway::generator_exit &) {
@@ -186,6 +188,8 @@ inline std::string message_of(const std::exception_ptr &e) {
         if (v == "None") return "";
         if (v.size() >= 2 && (v.front() == '\'' || v.front() == '"')) return v.substr(1, v.size() - 2);
         return v;
+    } catch (const twoway::python_named &x) {
+        return x.python_str();
     } catch (const twoway::generator_exit &x) {
         return x.what();
     } catch (const twoway::cancelled_error &x) {

@@ -100,6 +100,59 @@ public:
     timeout_error() : std::runtime_error("") {}
 };
 
+// What an exception type of the library outside the fixed list of format_exception() (unraisable.hpp)
+// derives from to print under its Python name: str(e), and whether it has args (repr "Type()" if not).
+// A mixin, so that it works for the BaseExceptions (not std::exception) as well as the Exceptions.
+class python_named {
+public:
+    virtual ~python_named() = default;
+    [[nodiscard]] virtual const char *python_type() const noexcept = 0;
+    [[nodiscard]] virtual std::string python_str() const = 0;
+    [[nodiscard]] virtual bool python_has_args() const noexcept { return true; }
+    // repr(e) when it is not "Type('str')" (an exception group's); empty for the default.
+    [[nodiscard]] virtual std::string python_repr() const { return {}; }
+};
+
+// Python: SystemExit(code), a BaseException: not a std::exception. str() is the code ("3"); a code of
+// None (SystemExit()) prints as an empty message.
+class system_exit : public python_named {
+public:
+    system_exit() = default;
+    explicit system_exit(int code) : code_(std::to_string(code)), has_code_(true), numeric_(true) {}
+    explicit system_exit(std::string message) : code_(std::move(message)), has_code_(true) {}
+    [[nodiscard]] const char *what() const noexcept { return code_.c_str(); }
+    [[nodiscard]] const char *python_type() const noexcept override { return "SystemExit"; }
+    [[nodiscard]] std::string python_str() const override { return code_; }
+    [[nodiscard]] bool python_has_args() const noexcept override { return has_code_; }
+    [[nodiscard]] std::string python_repr() const override {
+        if (!has_code_) return "SystemExit()";
+        if (numeric_) return "SystemExit(" + code_ + ")";
+        return {};
+    }
+    // The exit status asked for: the number, or 1 for a message (Python prints it and exits with 1).
+    [[nodiscard]] int code() const noexcept { return numeric_ ? std::stoi(code_) : (has_code_ ? 1 : 0); }
+
+private:
+    std::string code_;
+    bool has_code_ = false;
+    bool numeric_ = false;
+};
+
+// Python: KeyboardInterrupt, a BaseException: not a std::exception.
+class keyboard_interrupt : public python_named {
+public:
+    keyboard_interrupt() = default;
+    explicit keyboard_interrupt(std::string message) : message_(std::move(message)), has_message_(true) {}
+    [[nodiscard]] const char *what() const noexcept { return message_.c_str(); }
+    [[nodiscard]] const char *python_type() const noexcept override { return "KeyboardInterrupt"; }
+    [[nodiscard]] std::string python_str() const override { return message_; }
+    [[nodiscard]] bool python_has_args() const noexcept override { return has_message_; }
+
+private:
+    std::string message_;
+    bool has_message_ = false;
+};
+
 // CPython's messages, in one place so that tests and the library cannot drift apart.
 namespace messages {
 inline constexpr const char *just_started = "can't send non-None value to a just-started generator";

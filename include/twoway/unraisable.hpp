@@ -48,6 +48,9 @@ struct python_exception_text {
 inline python_exception_text describe_exception(const std::exception_ptr &e) {
     try {
         std::rethrow_exception(e);
+    } catch (const python_named &x) {
+        std::string str = x.python_str();
+        return {x.python_type(), std::move(str), x.python_has_args()};
     } catch (const generator_exit &x) {
         return {"GeneratorExit", x.what(), *x.what() != 0};
     } catch (const cancelled_error &x) {
@@ -89,6 +92,12 @@ inline std::string format_exception(const std::exception_ptr &e) {
 // Python's repr(e): "KeyError('k')", "CancelledError()".
 inline std::string exception_repr(const std::exception_ptr &e) {
     if (!e) return "None";
+    try {
+        std::rethrow_exception(e);
+    } catch (const python_named &x) {
+        if (std::string r = x.python_repr(); !r.empty()) return r;
+    } catch (...) {
+    }
     detail::python_exception_text t = detail::describe_exception(e);
     if (!t.has_args) return t.type + "()";
     const bool dq = t.message.find('\'') != std::string::npos && t.message.find('"') == std::string::npos;

@@ -1,0 +1,125 @@
+// twoway/async_with.hpp — Python's `async with` statement (PEP 492), for coroutines.
+//
+//   Python:  async with cm as target:          twoway:  R r = co_await twoway::async_with(cm,
+//                body                                       [&](auto target) -> twoway::coroutine<R> { ...; co_return r; });
+//
+// An asynchronous context manager has `aenter()` and `aexit(std::exception_ptr)` (Python's __aenter__ and
+// __aexit__), each returning something `co_await` accepts. The body is a coroutine awaited inline: the
+// same task, no extra pass of the loop, the same current_task(). A destructor cannot play __aexit__: it
+// neither sees the exception nor can it suspend.
+//
+// Semantics: if aenter raises, aexit is not called. If the body raises, aexit receives the exception; an
+// aexit that returns bool may suppress it (then async_with returns maybe<R>, None when suppressed), an aexit
+// that returns nothing never does and the same exception object propagates. A void body gives void. What aexit raises replaces
+// the body's exception. Without an exception, aexit is awaited with a null exception_ptr.
+#pragma once
+
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "twoway/coroutine.hpp"
+#include "twoway/none.hpp"
+
+namespace twoway {
+
+namespace detail {
+
+template <class A>
+struct awaited_type;
+template <class T>
+struct awaited_type<coroutine<T>> {
+    using type = T;
+};
+
+template <class CM>
+using aenter_type = typename awaited_type<std::remove_cvref_t<decltype(std::declval<CM &>().aenter())>>::type;
+template <class CM>
+using aexit_type =
+    typename awaited_type<std::remove_cvref_t<decltype(std::declval<CM &>().aexit(std::exception_ptr()))>>::type;
+
+// The body takes the target (None for an aenter without a value), or nothing.
+template <class Body, class Target>
+decltype(auto) invoke_body(Body &body, Target &&target) {
+    if constexpr (std::is_invocable_v<Body &, Target &&>)
+        return body(std::forward<Target>(target));
+    else
+        return body();
+}
+
+template <class CM, class Body>
+using with_body_result =
+    typename awaited_type<std::remove_cvref_t<decltype(invoke_body(std::declval<Body &>(),
+                                                                    std::declval<std::conditional_t<std::is_void_v<aenter_type<CM>>, none_t, aenter_type<CM>>>()))>>::type;
+
+template <class R>
+using with_value = std::conditional_t<std::is_void_v<R>, none_t, R>;
+
+// The body's outcome, kept while aexit runs (a coroutine cannot co_await inside a catch handler).
+template <class CM, class Body, class Result>
+coroutine<Result> async_with_impl(CM &cm, Body body) {
+    using R = with_body_result<CM, Body>;
+    using E = aenter_type<CM>;
+    constexpr bool may_suppress = std::is_same_v<aexit_type<CM>, bool>;
+    std::exception_ptr error;
+    std::conditional_t<std::is_void_v<R>, bool, maybe<with_value<R>>> value{};
+    {
+        std::optional<with_value<E>> target;
+        if constexpr (std::is_void_v<E>) {
+            co_await cm.aenter();
+            target.emplace(none);
+        } else {
+            E t = co_await cm.aenter();
+            target.emplace(std::move(t));
+        }
+        try {
+            if constexpr (std::is_void_v<R>) {
+                co_await invoke_body(body, std::move(*target));
+                value = true;
+            } else {
+                R r = co_await invoke_body(body, std::move(*target));
+                value = std::move(r);
+            }
+        } catch (...) {
+            error = std::current_exception();
+        }
+    }
+    if (error) {
+        if constexpr (may_suppress) {
+            const bool suppress = co_await cm.aexit(error);
+            if (suppress) {
+                if constexpr (std::is_void_v<Result>)
+                    co_return;
+                else
+                    co_return Result();
+            }
+        } else {
+            co_await cm.aexit(error);
+        }
+        std::rethrow_exception(error);
+    }
+    co_await cm.aexit(std::exception_ptr());
+    if constexpr (!std::is_void_v<R>) {
+        if constexpr (may_suppress)
+            co_return Result(std::move(*value));
+        else
+            co_return std::move(*value);
+    }
+}
+
+} // namespace detail
+
+// Python: `async with cm as target: body`. cm must outlive the await (it is referred to, as Python's
+// statement refers to the manager); the body is moved into the statement's frame.
+template <class CM, class Body>
+auto async_with(CM &cm, Body body) {
+    using R = detail::with_body_result<CM, Body>;
+    if constexpr (std::is_same_v<detail::aexit_type<CM>, bool> && !std::is_void_v<R>) {
+        return detail::async_with_impl<CM, Body, maybe<detail::with_value<R>>>(cm, std::move(body));
+    } else {
+        return detail::async_with_impl<CM, Body, R>(cm, std::move(body));
+    }
+}
+
+} // namespace twoway
