@@ -219,6 +219,10 @@ public:
     std::exception_ptr exception_or_null(); // Python: fut.exception()
     std::exception_ptr make_cancelled_error();
     void add_callback(scheduled_fn fn, ref<box_base> target);
+    // The library's remove_done_callback: every registration of fn with this target; how many.
+    std::size_t remove_callback(scheduled_fn fn, const box_base *target) noexcept {
+        return callbacks.erase_if([&](const done_callback &c) { return c.fn == fn && c.target.get() == target; });
+    }
     void schedule_callbacks();
 
     // The one-byte fields first: they share the word of box_base's count and kind.
@@ -533,7 +537,10 @@ inline void loop_state::close() {
     if (closed) return;
     closed = true;
     ready.clear();
-    for (auto &t : timers) t->scheduled_timer = false;
+    for (auto &t : timers) {
+        t->scheduled_timer = false;
+        t->fn = nullptr; // it can no longer run; what it holds (often what holds the handle) is released
+    }
     timers.clear();
     // Pending tasks are no longer kept alive by the loop: whichever nobody else holds is destroyed now,
     // which reports "Task was destroyed but it is pending!" (CPython reports it when the task is collected).
