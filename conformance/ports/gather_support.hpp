@@ -44,7 +44,9 @@ std::string show(const T &v);
 
 template <class T>
 std::string show_one(const T &v) {
-    if constexpr (requires { v.has_exception(); }) {
+    if constexpr (std::is_same_v<T, std::exception_ptr>) {
+        return v ? "<" + describe(v) + ">" : "None";
+    } else if constexpr (requires { v.has_exception(); }) {
         return v.has_exception() ? "<" + describe(v.exception()) + ">" : show(v.value());
     } else if constexpr (requires { std::tuple_size<T>::value; }) {
         std::string s = "[";
