@@ -57,8 +57,8 @@ template <class R>
 using with_value = std::conditional_t<std::is_void_v<R>, none_t, R>;
 
 // The body's outcome, kept while aexit runs (a coroutine cannot co_await inside a catch handler).
-template <class CM, class Body, class Result>
-coroutine<Result> async_with_impl(CM &cm, Body body) {
+template <class CM, class Body, class Result, class Held>
+coroutine<Result> async_with_impl(Held cm, Body body) {
     using R = with_body_result<CM, Body>;
     using E = aenter_type<CM>;
     constexpr bool may_suppress = std::is_same_v<aexit_type<CM>, bool>;
@@ -110,15 +110,18 @@ coroutine<Result> async_with_impl(CM &cm, Body body) {
 
 } // namespace detail
 
-// Python: `async with cm as target: body`. cm must outlive the await (it is referred to, as Python's
-// statement refers to the manager); the body is moved into the statement's frame.
-template <class CM, class Body>
-auto async_with(CM &cm, Body body) {
+// Python: `async with cm as target: body`. A manager given as an lvalue is referred to (it must outlive the
+// await), one given as an rvalue (`async_with(timeout(1), ...)`) is moved into the statement's frame, as is
+// the body.
+template <class CMArg, class Body>
+auto async_with(CMArg &&cm, Body body) {
+    using CM = std::remove_reference_t<CMArg>;
+    using Held = std::conditional_t<std::is_lvalue_reference_v<CMArg>, CM &, CM>;
     using R = detail::with_body_result<CM, Body>;
     if constexpr (std::is_same_v<detail::aexit_type<CM>, bool> && !std::is_void_v<R>) {
-        return detail::async_with_impl<CM, Body, maybe<detail::with_value<R>>>(cm, std::move(body));
+        return detail::async_with_impl<CM, Body, maybe<detail::with_value<R>>, Held>(std::forward<CMArg>(cm), std::move(body));
     } else {
-        return detail::async_with_impl<CM, Body, R>(cm, std::move(body));
+        return detail::async_with_impl<CM, Body, R, Held>(std::forward<CMArg>(cm), std::move(body));
     }
 }
 
