@@ -12,6 +12,7 @@
 
 #include "asyncio_support.hpp"
 #include "twoway/asyncio/gather.hpp"
+#include "twoway/exception_chain.hpp"
 #include "twoway/exception_group.hpp"
 
 namespace trace {
@@ -71,6 +72,23 @@ std::string show_one(const T &v) {
 template <class T>
 std::string show(const T &v) {
     return show_one(v);
+}
+
+// The traces' chain(e): twoway keeps one link per exception (docs/differences.md). A TimeoutError that
+// the library raised from a CancelledError has it as __cause__ and __context__; any other link is the
+// __context__ a handler's std::throw_with_nested recorded.
+inline std::string chain(const std::exception_ptr &e) {
+    std::exception_ptr link = twoway::nested_of(e);
+    if (!link) return "";
+    bool is_timeout = false;
+    try {
+        std::rethrow_exception(e);
+    } catch (const twoway::timeout_error &) {
+        is_timeout = true;
+    } catch (...) {
+    }
+    if (is_timeout) return " | __cause__=" + describe(link) + " | __context__ is __cause__";
+    return " | __context__=" + describe(link);
 }
 
 using suffix_fn = std::function<std::string(const std::exception_ptr &)>;
