@@ -91,6 +91,15 @@ inline std::string chain(const std::exception_ptr &e) {
     return " | __context__=" + describe(link);
 }
 
+// The same, with the context's own context when the link is a __context__ (trace 62's chain()).
+inline std::string chain_deep(const std::exception_ptr &e) {
+    std::string s = chain(e);
+    if (s.empty() || s.find("__cause__") != std::string::npos) return s;
+    if (std::exception_ptr inner = twoway::nested_of(twoway::nested_of(e)))
+        s += " | __context__.__context__=" + describe(inner);
+    return s;
+}
+
 using suffix_fn = std::function<std::string(const std::exception_ptr &)>;
 
 // The traces' `attempt(label, aw)`: awaits, prints "label -> show(result)" or "label !! Type: message";
