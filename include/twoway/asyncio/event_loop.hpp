@@ -125,7 +125,11 @@ inline exception_context_data to_data(const exception_context &c) {
 // marks the exception retrieved, then stops the loop.
 struct stop_loop {
     static void entry(box_base *target, box_base *fut) noexcept {
-        static_cast<future_state_base *>(fut)->log_traceback = false;
+        auto *f = static_cast<future_state_base *>(fut);
+        f->log_traceback = false;
+        // A SystemExit/KeyboardInterrupt already stopped the loop as it propagated: this entry, still in the
+        // ready queue, must not stop the run that comes next (the shutdown's).
+        if (f->status == future_status::finished && f->exception && is_base_error(f->exception)) return;
         static_cast<loop_state *>(target)->stop();
     }
 };

@@ -340,6 +340,10 @@ private:
         detail::ref<detail::future_state<T>> keep(f);
         try {
             cb->f(future(keep));
+        } catch (const system_exit &) {
+            f->loop->base_error = std::current_exception();
+        } catch (const keyboard_interrupt &) {
+            f->loop->base_error = std::current_exception();
         } catch (...) {
             detail::exception_context_data ctx;
             ctx.message = "Exception in callback " + cb->repr();

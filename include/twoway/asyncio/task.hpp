@@ -248,6 +248,12 @@ inline void task_core::finish_step(outcome o) noexcept {
             } catch (const cancelled_error &) {
                 f.save_cancelled_exc(std::current_exception());
                 f.cancel_future(std::nullopt);
+            } catch (const system_exit &) { // the task ends with it, and it stops the loop (Task.__step)
+                f.set_exception_ptr(std::current_exception());
+                loop().base_error = f.exception;
+            } catch (const keyboard_interrupt &) {
+                f.set_exception_ptr(std::current_exception());
+                loop().base_error = f.exception;
             } catch (...) {
                 f.set_exception_ptr(std::current_exception());
             }
@@ -342,6 +348,8 @@ inline void task_core::eager_start() {
     task_core *prev = std::exchange(l.current_task, this);
     run_step();
     l.current_task = prev;
+    if (l.base_error) [[unlikely]] // a first step ending in SystemExit/KeyboardInterrupt: out of create_task
+        std::rethrow_exception(std::exchange(l.base_error, nullptr));
 }
 
 inline void task_core::report_destroyed_pending() noexcept {

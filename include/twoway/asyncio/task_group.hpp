@@ -33,19 +33,6 @@ namespace twoway {
 
 namespace detail {
 
-// SystemExit and KeyboardInterrupt: what a task group re-raises alone (TaskGroup._is_base_error).
-inline bool is_base_error(const std::exception_ptr &e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const system_exit &) {
-        return true;
-    } catch (const keyboard_interrupt &) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
 class task_group_state final : public box_base {
 public:
     const std::type_info &type() const noexcept override { return typeid(task_group_state); }

@@ -360,6 +360,9 @@ public:
     // and it is null once the loop is gone (an io_context of the program's can outlive it).
     std::shared_ptr<std::atomic<loop_state *>> thread_token;
     task_core *current_task = nullptr;
+    // A SystemExit or KeyboardInterrupt raised by a callback or a task step: it stops the loop at once,
+    // leaving the rest of the pass in the ready queue (Python lets it propagate out of _run_once).
+    std::exception_ptr base_error;
     // The pending tasks in creation order, each holding a reference (all_tasks); finished ones leave holes
     // (null) until a compaction.
     std::vector<task_core *> tasks;
@@ -392,11 +395,28 @@ inline void handle_state::cancel() noexcept {
     if (timer && scheduled_timer && loop) ++loop->cancelled_timers;
 }
 
+// SystemExit and KeyboardInterrupt: what asyncio lets out of the loop instead of reporting it.
+inline bool is_base_error(const std::exception_ptr &e) noexcept {
+    try {
+        std::rethrow_exception(e);
+    } catch (const system_exit &) {
+        return true;
+    } catch (const keyboard_interrupt &) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
 inline void run_handle_entry(box_base *target, box_base *) noexcept {
     auto *h = static_cast<handle_state *>(target);
     if (h->cancelled) return;
     try {
         h->fn();
+    } catch (const system_exit &) { // Handle._run re-raises them
+        h->loop->base_error = std::current_exception();
+    } catch (const keyboard_interrupt &) {
+        h->loop->base_error = std::current_exception();
     } catch (...) {
         exception_context_data ctx;
         ctx.message = "Exception in callback " + h->description;
@@ -505,6 +525,8 @@ inline void loop_state::run_once() {
         const scheduled s = ready.pop();
         s.fn(s.target, s.arg); // noexcept: every entry function handles its own errors
         s.release();
+        if (base_error) [[unlikely]]
+            std::rethrow_exception(std::exchange(base_error, nullptr));
     }
 }
 
