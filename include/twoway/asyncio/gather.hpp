@@ -18,6 +18,7 @@
 #include <tuple>
 #include <type_traits>
 #include <typeinfo>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -268,9 +269,29 @@ struct gather_builder {
         ref<future_state_base> fut;
     };
     std::vector<seen_entry> seen;
+    std::unordered_map<const void *, std::size_t> index; // key -> position in seen, once there are many
     std::vector<ref<future_state_base>> children;
     std::vector<ref<future_state_base>> done_futs;
     loop_state *loop = nullptr;
+
+    // The child already made for this key, if any (Python's arg_to_fut dict).
+    future_state_base *find(const void *key) const {
+        if (!index.empty()) {
+            auto it = index.find(key);
+            return it == index.end() ? nullptr : seen[it->second].fut.get();
+        }
+        for (const auto &s : seen)
+            if (s.key == key) return s.fut.get();
+        return nullptr;
+    }
+    void remember(const void *key, ref<future_state_base> f) {
+        seen.push_back({key, std::move(f)});
+        if (!index.empty()) {
+            index.emplace(key, seen.size() - 1);
+        } else if (seen.size() == 16) { // a linear search is cheaper for a few operands
+            for (std::size_t i = 0; i < seen.size(); ++i) index.emplace(seen[i].key, i);
+        }
+    }
 
     template <class A>
     void add(A &&aw) {
@@ -280,11 +301,10 @@ struct gather_builder {
             key = aw.state();
         else
             key = &aw;
-        for (auto &s : seen)
-            if (s.key == key) {
-                children.push_back(s.fut);
-                return;
-            }
+        if (future_state_base *known = find(key)) {
+            children.emplace_back(known);
+            return;
+        }
         ref<future_state_base> f;
         if constexpr (is_future_handle<A>::value) {
             f = ref<future_state_base>(aw.state());
@@ -298,7 +318,7 @@ struct gather_builder {
             f->as_task()->log_destroy_pending = false;
         }
         if (!loop) loop = f->loop.get();
-        seen.push_back({key, f});
+        remember(key, f);
         if (f->done()) done_futs.push_back(f);
         children.push_back(std::move(f));
     }
@@ -367,6 +387,10 @@ using range_operand = std::ranges::range_reference_t<Range>;
 template <class R, class Collect, class Range>
 auto gather_range_impl(bool return_exceptions, Range &&aws) {
     gather_builder b;
+    if constexpr (std::ranges::sized_range<Range>) {
+        b.seen.reserve(std::ranges::size(aws));
+        b.children.reserve(std::ranges::size(aws));
+    }
     for (auto &&aw : aws) {
         if constexpr (is_coroutine<std::remove_cvref_t<decltype(aw)>>::value)
             b.add(std::move(aw)); // a range of coroutines is consumed
@@ -539,8 +563,9 @@ wait(Range fs, std::optional<double> timeout = std::nullopt, return_when when = 
     completion->counter = unique.size();
     completion->when = when;
     if (timeout) {
-        detail::ref<detail::future_state<void>> w = completion->waiter;
-        completion->timeout_handle = l.call_at(l.time() + *timeout, [w] { detail::release_waiter(*w); }, "_release_waiter()");
+        detail::future_state<void> *w = completion->waiter.get(); // held by the handle while it may run
+        completion->timeout_handle = l.call_at(l.time() + *timeout, [w] { detail::release_waiter(*w); },
+                                               detail::static_text{"_release_waiter()"}, detail::ref<detail::box_base>(w));
     }
     for (F &f : unique) f.state()->add_callback(&detail::wait_completion::entry, detail::ref<detail::box_base>(completion.get()));
     std::exception_ptr error;
@@ -735,8 +760,9 @@ auto as_completed(Range &&fs, std::optional<double> timeout = std::nullopt) {
     }
     for (auto &f : s->todo) f->add_callback(&detail::as_completed_state::handle_completion, detail::ref<detail::box_base>(s.get()));
     if (!s->todo.empty() && timeout) {
-        detail::ref<detail::as_completed_state> keep = s;
-        s->timeout_handle = l.call_at(l.time() + *timeout, [keep] { keep->handle_timeout(); }, "_handle_timeout()");
+        detail::as_completed_state *st = s.get(); // held by the handle while it may run
+        s->timeout_handle = l.call_at(l.time() + *timeout, [st] { st->handle_timeout(); },
+                                      detail::static_text{"_AsCompletedIterator._handle_timeout()"}, detail::ref<detail::box_base>(st));
         // (the timer's function holds the state and the state the timer: running it, cancelling it or the
         // loop's close() breaks the cycle)
     }

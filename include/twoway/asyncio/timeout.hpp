@@ -77,9 +77,9 @@ public:
             return;
         }
         loop_state &l = *task->loop;
-        ref<timeout_state> self(this);
-        auto fire = [self] { self->on_timeout(); };
-        handler = *w <= l.time() ? l.call_soon(fire, "Timeout._on_timeout()") : l.call_at(*w, fire, "Timeout._on_timeout()");
+        auto fire = [this] { on_timeout(); }; // the handle holds this state while it may run
+        const static_text name{"Timeout._on_timeout()"};
+        handler = *w <= l.time() ? l.call_soon(fire, name, ref<box_base>(this)) : l.call_at(*w, fire, name, ref<box_base>(this));
     }
     void on_timeout() {
         task->as_task()->cancel(std::nullopt);

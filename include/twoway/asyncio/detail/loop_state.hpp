@@ -109,11 +109,22 @@ private:
     std::size_t size_ = 0;
 };
 
+// A handle's description as the library's own callbacks give it: a string literal, kept as a pointer (a
+// timeout's timer is made and cancelled on every `async with timeout()`: no allocation for its name).
+struct static_text {
+    const char *text;
+};
+
 // Python's Handle / TimerHandle: a callback with its arguments bound, cancellable until it runs.
 class handle_state final : public box_base {
 public:
     handle_state(loop_state *loop, std::function<void()> fn, std::string description)
         : loop(loop), fn(std::move(fn)), description(std::move(description)) {}
+    // fn refers to `held` by a plain pointer (which keeps fn in std::function's inline buffer); both are
+    // dropped together.
+    handle_state(loop_state *loop, std::function<void()> fn, static_text description, ref<box_base> held)
+        : loop(loop), fn(std::move(fn)), held(std::move(held)), literal(description.text) {}
+    [[nodiscard]] std::string describe() const { return literal ? std::string(literal) : description; }
     const std::type_info &type() const noexcept override { return typeid(handle_state); }
     std::string type_name() const override { return timer ? "TimerHandle" : "Handle"; }
     std::string repr() const override {
@@ -121,14 +132,16 @@ public:
         s += timer ? "TimerHandle" : "Handle";
         if (cancelled) s += " cancelled";
         if (timer) s += " when=" + twoway::repr(when);
-        return s + " " + description + ">";
+        return s + " " + describe() + ">";
     }
     void *value() noexcept override { return this; }
     void cancel() noexcept;
 
     loop_state *loop;
     std::function<void()> fn;
+    ref<box_base> held;
     std::string description;
+    const char *literal = nullptr;
     double when = 0;
     std::uint64_t sequence = 0; // ties between equal deadlines run in scheduling order
     bool cancelled = false;
@@ -321,6 +334,10 @@ public:
     }
     ref<handle_state> call_soon(std::function<void()> fn, std::string description);
     ref<handle_state> call_at(double when, std::function<void()> fn, std::string description);
+    // The library's own timers and callbacks: fn refers to `held` by a plain pointer.
+    ref<handle_state> call_at(double when, std::function<void()> fn, static_text description, ref<box_base> held);
+    ref<handle_state> call_soon(std::function<void()> fn, static_text description, ref<box_base> held);
+    void schedule_timer(const ref<handle_state> &h, double when);
     void call_soon_threadsafe(std::function<void()> fn, std::string description);
 
     // ---- running ----
@@ -392,6 +409,7 @@ inline void handle_state::cancel() noexcept {
     if (cancelled) return;
     cancelled = true;
     fn = nullptr; // Python drops the callback and its arguments at once
+    held = nullptr;
     if (timer && scheduled_timer && loop) ++loop->cancelled_timers;
 }
 
@@ -419,7 +437,7 @@ inline void run_handle_entry(box_base *target, box_base *) noexcept {
         h->loop->base_error = std::current_exception();
     } catch (...) {
         exception_context_data ctx;
-        ctx.message = "Exception in callback " + h->description;
+        ctx.message = "Exception in callback " + h->describe();
         ctx.exception = std::current_exception();
         ctx.handle = ref<handle_state>(h);
         h->loop->call_exception_handler(ctx);
@@ -436,15 +454,32 @@ inline bool timer_later(const ref<handle_state> &a, const ref<handle_state> &b) 
     return a->when > b->when || (a->when == b->when && a->sequence > b->sequence);
 }
 
+inline ref<handle_state> loop_state::call_soon(std::function<void()> fn, static_text description, ref<box_base> held) {
+    ref<handle_state> h(new handle_state(this, std::move(fn), description, std::move(held)));
+    push_ready(&run_handle_entry, ref<box_base>(h.get()));
+    return h;
+}
+
 inline ref<handle_state> loop_state::call_at(double when, std::function<void()> fn, std::string description) {
     ref<handle_state> h(new handle_state(this, std::move(fn), std::move(description)));
+    schedule_timer(h, when);
+    return h;
+}
+
+inline ref<handle_state> loop_state::call_at(double when, std::function<void()> fn, static_text description,
+                                             ref<box_base> held) {
+    ref<handle_state> h(new handle_state(this, std::move(fn), description, std::move(held)));
+    schedule_timer(h, when);
+    return h;
+}
+
+inline void loop_state::schedule_timer(const ref<handle_state> &h, double when) {
     h->timer = true;
     h->scheduled_timer = true;
     h->when = when;
     h->sequence = timer_sequence++;
     timers.push_back(h);
     std::push_heap(timers.begin(), timers.end(), timer_later);
-    return h;
 }
 
 inline void loop_state::call_soon_threadsafe(std::function<void()> fn, std::string description) {
@@ -562,6 +597,7 @@ inline void loop_state::close() {
     for (auto &t : timers) {
         t->scheduled_timer = false;
         t->fn = nullptr; // it can no longer run; what it holds (often what holds the handle) is released
+        t->held = nullptr;
     }
     timers.clear();
     // Pending tasks are no longer kept alive by the loop: whichever nobody else holds is destroyed now,
