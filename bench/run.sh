@@ -64,3 +64,13 @@ if command -v strace >/dev/null; then
 fi
 bench/asyncio_instructions.sh build/bench # writes $out/asyncio_instructions.json
 python3 bench/asyncio_report.py "$out"
+
+# Structured concurrency and synchronisation (issue 11): gather, timeout(), queues and locks, with asyncio's
+# figures for the same programs.
+build/bench/bench/structured_bench "${args[@]}" --benchmark_out="$out/structured.json" --benchmark_out_format=json
+rm -f "$out"/structured-python-*.json
+for py in "${pythons[@]}"; do
+    version=$("$py" -c 'import sys; print(sys.version.split()[0])')
+    "$py" bench/structured_anchors.py > "$out/structured-python-$version.json"
+done
+python3 bench/structured_report.py "$out"
