@@ -127,9 +127,13 @@ inline void loop_state::unregister_task(task_core *t) noexcept {
     ++dead_tasks;
     --task_count;
     future_state_base &f = t->fut();
-    if (closed && t->fut_waiter) { // the loop is gone: break the task <-> awaited future cycle
-        t->fut_waiter->callbacks.erase_if([&f](const done_callback &c) { return c.target.get() == &f; });
-        t->fut_waiter = nullptr;
+    if (closed) {
+        if (t->fut_waiter) { // the loop is gone: break the task <-> awaited future cycle
+            t->fut_waiter->callbacks.erase_if([&f](const done_callback &c) { return c.target.get() == &f; });
+            t->fut_waiter = nullptr;
+        }
+        // Its done callbacks can never run now; their targets (a gather, a task group) often hold the task.
+        if (f.status == future_status::pending) f.callbacks.clear();
     }
     f.release();
 }
