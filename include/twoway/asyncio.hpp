@@ -5,6 +5,8 @@
 #include "twoway/asyncio/event_loop.hpp"
 #include "twoway/asyncio/future.hpp"
 #include "twoway/asyncio/gather.hpp"
+#include "twoway/asyncio/locks.hpp"
+#include "twoway/asyncio/queue.hpp"
 #include "twoway/asyncio/run.hpp"
 #include "twoway/asyncio/sleep.hpp"
 #include "twoway/asyncio/task.hpp"
