@@ -624,8 +624,10 @@ struct as_completed_state final : box_base {
     }
     void handle_timeout() {
         timeout_handle = nullptr; // breaks the state -> timer -> state cycle (the loop holds the timer while it runs)
-        for (auto &f : todo) f->remove_callback(&handle_completion, this);
-        put(nullptr);
+        for (auto &f : todo) { // one TimeoutError sentinel per future not done
+            f->remove_callback(&handle_completion, this);
+            put(nullptr);
+        }
         todo.clear();
     }
 };
