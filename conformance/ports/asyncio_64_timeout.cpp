@@ -174,7 +174,9 @@ coroutine<void> main_() {
         };
         co_await trace::attempt_await("async with timeout(0.01)", during_expiring(), chain);
         loop.call_soon([] {
-            coroutine<timeout_cm> c = twoway::timeout(10).aenter();
+            // __aenter__() driven by hand: aenter() is a frame-less awaitable here, awaited in a coroutine.
+            auto aenter = []() -> coroutine<timeout_cm> { co_return co_await twoway::timeout(10).aenter(); };
+            coroutine<timeout_cm> c = aenter();
             try {
                 c.send(twoway::none);
             } catch (...) {

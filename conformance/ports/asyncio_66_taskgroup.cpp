@@ -267,7 +267,9 @@ coroutine<void> main_() {
         };
         co_await trace::attempt_await("shutting down", during_shutdown());
         twoway::get_running_loop().call_soon([] {
-            coroutine<task_group> c = task_group().aenter();
+            // __aenter__() driven by hand: aenter() is a frame-less awaitable here, awaited in a coroutine.
+            auto aenter = []() -> coroutine<task_group> { co_return co_await task_group().aenter(); };
+            coroutine<task_group> c = aenter();
             try {
                 c.send(twoway::none);
             } catch (const twoway::runtime_error &) {

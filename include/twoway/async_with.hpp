@@ -4,7 +4,7 @@
 //                body                                       [&](auto target) -> twoway::coroutine<R> { ...; co_return r; });
 //
 // An asynchronous context manager has `aenter()` and `aexit(std::exception_ptr)` (Python's __aenter__ and
-// __aexit__), each returning something `co_await` accepts. The body is a coroutine awaited inline: the
+// __aexit__), each returning a coroutine<T> or one of the library's awaitables (a lock's are frame-less). The body is a coroutine awaited inline: the
 // same task, no extra pass of the loop, the same current_task(). A destructor cannot play __aexit__: it
 // neither sees the exception nor can it suspend.
 //
@@ -14,6 +14,7 @@
 // the body's exception. Without an exception, aexit is awaited with a null exception_ptr.
 #pragma once
 
+#include <coroutine>
 #include <exception>
 #include <optional>
 #include <type_traits>
@@ -31,6 +32,47 @@ struct awaited_type;
 template <class T>
 struct awaited_type<coroutine<T>> {
     using type = T;
+};
+// The library's frame-less awaitables (a lock's aenter, a timeout's aexit): what their awaiter gives.
+template <class A>
+    requires awaitable_operand<A>
+struct awaited_type<A> {
+    using type = decltype(std::declval<A>().make_awaiter(std::declval<node &>()).await_resume());
+};
+
+// An aenter/aexit that never suspends: f() runs when the operation is awaited (not when it is made, as
+// the body of an `async def` would), without a coroutine frame.
+template <class F>
+struct ready_call {
+    using twoway_awaitable = void;
+    F f;
+    struct awaiter {
+        F f;
+        bool await_ready() const noexcept { return true; }
+        void await_suspend(std::coroutine_handle<>) const noexcept {}
+        decltype(auto) await_resume() { return f(); }
+    };
+    awaiter make_awaiter(node &) && { return awaiter{std::move(f)}; }
+};
+template <class F>
+ready_call(F) -> ready_call<F>;
+
+// An operation whose result an aenter does not return (Lock.__aenter__ acquires, and returns None).
+template <class Op>
+struct discard_result {
+    using twoway_awaitable = void;
+    Op op;
+    template <class Awaiter>
+    struct awaiter {
+        Awaiter a;
+        bool await_ready() { return a.await_ready(); }
+        auto await_suspend(std::coroutine_handle<> h) { return a.await_suspend(h); }
+        void await_resume() { (void)a.await_resume(); }
+    };
+    auto make_awaiter(node &self) && {
+        using A = decltype(std::move(op).make_awaiter(self));
+        return awaiter<A>{std::move(op).make_awaiter(self)};
+    }
 };
 
 template <class CM>

@@ -469,7 +469,8 @@ TEST(TaskGroup, G42AenterOutsideATask) { // trace 66:60
     std::string message = "not called";
     twoway::run([](std::string *message) -> coroutine<void> {
         twoway::get_running_loop().call_soon([message] {
-            coroutine<task_group> c = task_group().aenter();
+            auto aenter = []() -> coroutine<task_group> { co_return co_await task_group().aenter(); };
+            coroutine<task_group> c = aenter();
             *message = call([&] { c.send(twoway::none); });
         });
         co_await twoway::sleep(0);

@@ -314,7 +314,8 @@ TEST(Timeout, G30AenterOutsideATask) { // trace 64:40
     std::string message = "not called";
     twoway::run([](std::string *message) -> coroutine<void> {
         twoway::get_running_loop().call_soon([message] {
-            coroutine<timeout_cm> c = twoway::timeout(10).aenter();
+            auto aenter = []() -> coroutine<timeout_cm> { co_return co_await twoway::timeout(10).aenter(); };
+            coroutine<timeout_cm> c = aenter();
             *message = call([&] { c.send(twoway::none); });
         });
         co_await twoway::sleep(0);

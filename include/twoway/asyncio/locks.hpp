@@ -12,8 +12,9 @@
 // primitive), and cancellation never loses a hand-off.
 //
 // event::wait(), lock::acquire() and semaphore::acquire() are awaitables without a coroutine frame (each
-// suspends at most once, on one future); condition::wait/wait_for, barrier::wait/reset/abort and every
-// aenter/aexit are coroutine<...>. A primitive binds to the running loop the first time it needs a
+// suspends at most once, on one future), and so are the aenter/aexit of a lock, a semaphore and a
+// condition; condition::wait/wait_for, barrier::wait/reset/abort and the barrier's aenter are
+// coroutine<...>. A primitive binds to the running loop the first time it needs a
 // future (Python's _LoopBoundMixin); a free lock is acquired without any loop.
 #pragma once
 
@@ -29,6 +30,7 @@
 #include <typeinfo>
 #include <utility>
 
+#include "twoway/async_with.hpp"
 #include "twoway/asyncio/detail/loop_state.hpp"
 #include "twoway/asyncio/future.hpp"
 #include "twoway/coroutine.hpp"
@@ -385,23 +387,6 @@ bool python_truth(const R &r) {
 
 // ---- the coroutines (free functions of the state: a task blocked in one keeps the state alive) ----
 
-// (GCC 12: no aggregate is built inside a co_await operand; each is bound to a local first.)
-inline coroutine<void> lock_aenter(ref<lock_state> s) {
-    lock_acquire_operation op{std::move(s)};
-    co_await std::move(op);
-}
-inline coroutine<void> semaphore_aenter(ref<semaphore_state> s) {
-    semaphore_acquire_operation op{std::move(s)};
-    co_await std::move(op);
-}
-inline coroutine<void> lock_aexit(ref<lock_state> s) {
-    s->release_lock();
-    co_return;
-}
-inline coroutine<void> semaphore_aexit(ref<semaphore_state> s) {
-    s->release_unit();
-    co_return;
-}
 
 // Condition.wait(), 3.13: release, wait for a notification, then re-acquire even when cancelled (the
 // latest CancelledError wins); any error passes one notification on (_notify(1)).
@@ -451,14 +436,6 @@ coroutine<R> condition_wait_for(ref<condition_state> s, P predicate) {
     co_return result;
 }
 
-inline coroutine<void> condition_aenter(ref<condition_state> s) {
-    lock_acquire_operation op{s->lock};
-    co_await std::move(op);
-}
-inline coroutine<void> condition_aexit(ref<condition_state> s) {
-    s->lock->release_lock();
-    co_return;
-}
 
 template <class T>
 T named(T c, const char *qualname) {
@@ -499,11 +476,10 @@ public:
     // runtime_error("Lock is not acquired.") when unlocked.
     void release() const { s_->release_lock(); }
     // Python's `async with lock` (the target is None).
-    [[nodiscard]] coroutine<void> aenter() const {
-        return detail::named(detail::lock_aenter(s_), "_ContextManagerMixin.__aenter__");
-    }
-    [[nodiscard]] coroutine<void> aexit(std::exception_ptr) const {
-        return detail::named(detail::lock_aexit(s_), "_ContextManagerMixin.__aexit__");
+    // Frame-less, as acquire() is: __aenter__ is the acquire, __aexit__ the release.
+    [[nodiscard]] auto aenter() const { return detail::discard_result<detail::lock_acquire_operation>{{s_}}; }
+    [[nodiscard]] auto aexit(std::exception_ptr) const {
+        return detail::ready_call{[s = s_] { s->release_lock(); }};
     }
 
     [[nodiscard]] std::string repr() const { return s_->repr(); }
@@ -527,11 +503,9 @@ public:
     // Adds a unit (beyond the initial value too) and wakes the first waiter; a bounded_semaphore's
     // value_error("BoundedSemaphore released too many times") at its bound.
     void release() const { s_->release_unit(); }
-    [[nodiscard]] coroutine<void> aenter() const {
-        return detail::named(detail::semaphore_aenter(s_), "_ContextManagerMixin.__aenter__");
-    }
-    [[nodiscard]] coroutine<void> aexit(std::exception_ptr) const {
-        return detail::named(detail::semaphore_aexit(s_), "_ContextManagerMixin.__aexit__");
+    [[nodiscard]] auto aenter() const { return detail::discard_result<detail::semaphore_acquire_operation>{{s_}}; }
+    [[nodiscard]] auto aexit(std::exception_ptr) const {
+        return detail::ready_call{[s = s_] { s->release_unit(); }};
     }
 
     [[nodiscard]] std::string repr() const { return s_->repr(); }
@@ -577,11 +551,9 @@ public:
     // runtime_error("cannot notify on un-acquired lock") without the lock.
     void notify(std::size_t n = 1) const { s_->notify(n); }
     void notify_all() const { s_->notify(s_->waiters.size()); }
-    [[nodiscard]] coroutine<void> aenter() const {
-        return detail::named(detail::condition_aenter(s_), "_ContextManagerMixin.__aenter__");
-    }
-    [[nodiscard]] coroutine<void> aexit(std::exception_ptr) const {
-        return detail::named(detail::condition_aexit(s_), "_ContextManagerMixin.__aexit__");
+    [[nodiscard]] auto aenter() const { return detail::discard_result<detail::lock_acquire_operation>{{s_->lock}}; }
+    [[nodiscard]] auto aexit(std::exception_ptr) const {
+        return detail::ready_call{[s = s_] { s->lock->release_lock(); }};
     }
 
     [[nodiscard]] std::string repr() const { return s_->repr(); }
@@ -700,7 +672,6 @@ inline coroutine<void> barrier_abort(ref<barrier_state> b) {
     if (error) std::rethrow_exception(error);
 }
 
-inline coroutine<void> barrier_aexit() { co_return; }
 
 } // namespace detail
 
@@ -723,9 +694,7 @@ public:
     [[nodiscard]] bool broken() const noexcept { return s_->phase == detail::barrier_phase::broken; }
     // `async with barrier as i`: i is wait()'s index; leaving does nothing.
     [[nodiscard]] coroutine<long> aenter() const { return detail::named(detail::barrier_aenter(s_), "Barrier.__aenter__"); }
-    [[nodiscard]] coroutine<void> aexit(std::exception_ptr) const {
-        return detail::named(detail::barrier_aexit(), "Barrier.__aexit__");
-    }
+    [[nodiscard]] auto aexit(std::exception_ptr) const { return detail::ready_call{[] {}}; } // does nothing
 
     [[nodiscard]] std::string repr() const { return s_->repr(); }
     [[nodiscard]] const void *identity() const noexcept { return s_.get(); }

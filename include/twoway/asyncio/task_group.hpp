@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "twoway/async_with.hpp"
 #include "twoway/asyncio/detail/loop_state.hpp"
 #include "twoway/asyncio/event_loop.hpp"
 #include "twoway/asyncio/future.hpp"
@@ -139,8 +140,10 @@ public:
 
     [[nodiscard]] std::string repr() const { return s_->repr(); }
 
-    // Python: __aenter__.
-    coroutine<task_group> aenter() const { return enter(*this); }
+    // Python: __aenter__ (it awaits nothing: a frame-less awaitable that runs when awaited).
+    [[nodiscard]] auto aenter() const {
+        return detail::ready_call{[self = *this] { return enter(self); }};
+    }
     // Python: __aexit__ (3.13.0).
     coroutine<void> aexit(std::exception_ptr exc) const { return exit(*this, std::move(exc)); }
 
@@ -148,7 +151,7 @@ public:
     friend bool operator==(const task_group &a, const task_group &b) noexcept { return a.s_ == b.s_; }
 
 private:
-    static coroutine<task_group> enter(task_group self) {
+    static task_group enter(const task_group &self) {
         detail::task_group_state &g = *self.s_;
         if (g.entered) throw runtime_error("TaskGroup " + g.repr() + " has already been entered");
         detail::loop_state &l = detail::require_running_loop();
@@ -156,7 +159,7 @@ private:
         if (!l.current_task) throw runtime_error("TaskGroup " + g.repr() + " cannot determine the parent task");
         g.parent_task = detail::ref<detail::future_state_base>(&l.current_task->fut());
         g.entered = true;
-        co_return self;
+        return self;
     }
 
     static coroutine<void> exit(task_group self, std::exception_ptr exc) {

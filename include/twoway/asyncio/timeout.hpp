@@ -17,6 +17,7 @@
 #include <typeinfo>
 #include <utility>
 
+#include "twoway/async_with.hpp"
 #include "twoway/asyncio/detail/loop_state.hpp"
 #include "twoway/asyncio/event_loop.hpp"
 #include "twoway/asyncio/task.hpp"
@@ -112,18 +113,22 @@ public:
     }
     [[nodiscard]] std::string repr() const { return s_->repr(); }
 
-    // Python: __aenter__.
-    coroutine<timeout_cm> aenter() const { return enter(*this); }
-    // Python: __aexit__: converts its own cancellation into TimeoutError (raised from the CancelledError);
-    // any other exception that ends the block gets a TimeoutError spliced into its context chain (3.13).
-    coroutine<void> aexit(std::exception_ptr exc) const { return exit(*this, std::move(exc)); }
+    // Python: __aenter__ and __aexit__. Neither awaits anything: both are frame-less awaitables that run
+    // when awaited. __aexit__ converts its own cancellation into TimeoutError (raised from the
+    // CancelledError); any other exception that ends the block gets a TimeoutError spliced into its
+    // context chain (3.13).
+    [[nodiscard]] auto aenter() const {
+        return detail::ready_call{[self = *this] { return enter(self); }};
+    }
+    [[nodiscard]] auto aexit(std::exception_ptr exc) const {
+        return detail::ready_call{[self = *this, exc = std::move(exc)] { exit(self, exc); }};
+    }
 
     [[nodiscard]] const void *identity() const noexcept { return s_.get(); }
     friend bool operator==(const timeout_cm &a, const timeout_cm &b) noexcept { return a.s_ == b.s_; }
 
 private:
-    // (static, with the handle by value: the coroutine frame must not refer to the object it was called on)
-    static coroutine<timeout_cm> enter(timeout_cm self) {
+    static timeout_cm enter(const timeout_cm &self) {
         detail::timeout_state &s = *self.s_;
         if (s.status != detail::timeout_status::created) throw runtime_error("Timeout has already been entered");
         task_ref t = current_task();
@@ -132,9 +137,9 @@ private:
         s.task = detail::ref<detail::future_state_base>(t.state());
         s.cancelling = t.cancelling();
         s.reschedule(s.when);
-        co_return self;
+        return self;
     }
-    static coroutine<void> exit(timeout_cm self, std::exception_ptr exc) {
+    static void exit(const timeout_cm &self, const std::exception_ptr &exc) {
         detail::timeout_state &s = *self.s_;
         if (s.handler) {
             s.handler->cancel();
@@ -152,7 +157,6 @@ private:
         } else if (s.status == detail::timeout_status::entered) {
             s.status = detail::timeout_status::exited;
         }
-        co_return;
     }
 
     detail::ref<detail::timeout_state> s_;
