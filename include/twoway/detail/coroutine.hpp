@@ -67,6 +67,9 @@ struct function_name {
     const char *text;
 };
 
+template <class A>
+decltype(auto) await_operation(node &self, A &&a);
+
 template <class T>
 class coroutine_promise : private node, public return_slot<T> {
     using handle_type = std::coroutine_handle<coroutine_promise>;
@@ -99,44 +102,13 @@ public:
     template <class U>
     void yield_value(U &&) = delete;
 
-    // await of a coroutine: delegation on the chain (K11).
-    template <class U>
-    auto await_transform(coroutine<U> &&c);
-    template <class U>
-    auto await_transform(coroutine<U> &c);
-    // await of a generator-based coroutine (@types.coroutine): its yields go to the driver (K16).
-    template <class G>
-        requires generator_coroutine<std::remove_cvref_t<G>>
-    auto await_transform(G &&g) {
-        using Gen = std::remove_cvref_t<G>;
-        if constexpr (std::is_lvalue_reference_v<G>)
-            return generator_delegation<object, object, Gen, false>(static_cast<node &>(*this), g);
-        else
-            return generator_delegation<object, object, Gen, true>(static_cast<node &>(*this), std::move(g));
-    }
-    // A future, a task, an Asio operation, ...
+    // What `co_await x` does in a coroutine body (await_operation below); anything else is Python's
+    // TypeError "object int can't be used in 'await' expression", here at compile time.
     template <class A>
-        requires awaitable_operand<A>
+        requires await_operand<A>
     decltype(auto) await_transform(A &&a) {
-        return std::forward<A>(a).make_awaiter(static_cast<node &>(*this));
+        return await_operation(static_cast<node &>(*this), std::forward<A>(a));
     }
-    // An object with Python's __await__ (K12): the iterator it returns is delegated to.
-    template <class A>
-        requires(has_await_iter<A> && !awaitable_operand<A> && !is_coroutine<std::remove_cvref_t<A>>::value)
-    auto await_transform(A &&a) {
-        using I = decltype(a.await_iter());
-        // Python raises these TypeErrors at the await; here they are compile-time errors.
-        static_assert(!is_coroutine<I>::value, "co_await: __await__() returned a coroutine (await_iter() must return "
-                                               "an iterator object or a generator<object, object, R>)");
-        static_assert(is_coroutine<I>::value || generator_coroutine<I> || requires(I &i) { i.next(); },
-                      "co_await: __await__() returned non-iterator (await_iter() must return an iterator object "
-                      "with next() or a generator<object, object, R>)");
-        if constexpr (generator_coroutine<I>)
-            return generator_delegation<object, object, I, true>(static_cast<node &>(*this), a.await_iter());
-        else
-            return foreign_delegation_awaiter<object, object, I, true, false>(static_cast<node &>(*this), a.await_iter());
-    }
-    // Python: TypeError "object int can't be used in 'await' expression" — here at compile time.
     template <class A>
         requires(!await_operand<A>)
     void await_transform(A &&) = delete;
@@ -211,15 +183,40 @@ private:
     typename Child::handle_type frame_;
 };
 
-template <class T>
-template <class U>
-auto coroutine_promise<T>::await_transform(coroutine<U> &&c) {
-    return coroutine_delegation<coroutine<U>, true>(static_cast<node &>(*this), std::move(c));
-}
-template <class T>
-template <class U>
-auto coroutine_promise<T>::await_transform(coroutine<U> &c) {
-    return coroutine_delegation<coroutine<U>, false>(static_cast<node &>(*this), c);
+// The awaiter of `co_await a` in a body whose node is self (a coroutine's, an async generator's):
+// - a coroutine: delegation on the chain (K11);
+// - a generator-based coroutine (@types.coroutine): its yields go to the driver (K16);
+// - a future, a task, an Asio operation, an async generator's asend/athrow/aclose: its own awaiter;
+// - an object with Python's __await__ (K12): the iterator it returns is delegated to.
+template <class A>
+decltype(auto) await_operation(node &self, A &&a) {
+    using Operand = std::remove_cvref_t<A>;
+    constexpr bool owned = !std::is_lvalue_reference_v<A>;
+    if constexpr (is_coroutine<Operand>::value) {
+        if constexpr (owned)
+            return coroutine_delegation<Operand, true>(self, std::move(a));
+        else
+            return coroutine_delegation<Operand, false>(self, a);
+    } else if constexpr (generator_coroutine<Operand>) {
+        if constexpr (owned)
+            return generator_delegation<object, object, Operand, true>(self, std::move(a));
+        else
+            return generator_delegation<object, object, Operand, false>(self, a);
+    } else if constexpr (awaitable_operand<A>) {
+        return std::forward<A>(a).make_awaiter(self);
+    } else {
+        using I = decltype(a.await_iter());
+        // Python raises these TypeErrors at the await; here they are compile-time errors.
+        static_assert(!is_coroutine<I>::value, "co_await: __await__() returned a coroutine (await_iter() must return "
+                                               "an iterator object or a generator<object, object, R>)");
+        static_assert(is_coroutine<I>::value || generator_coroutine<I> || requires(I &i) { i.next(); },
+                      "co_await: __await__() returned non-iterator (await_iter() must return an iterator object "
+                      "with next() or a generator<object, object, R>)");
+        if constexpr (generator_coroutine<I>)
+            return generator_delegation<object, object, I, true>(self, a.await_iter());
+        else
+            return foreign_delegation_awaiter<object, object, I, true, false>(self, a.await_iter());
+    }
 }
 
 } // namespace detail

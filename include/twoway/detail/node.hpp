@@ -110,6 +110,10 @@ struct generator_info {
     const std::type_info *generator_type;
     const std::type_info *send_type; // null when S is void: the generator never reads a sent value
     bool coroutine = false;          // a twoway::coroutine: Python's messages say "coroutine"
+    bool async_generator = false;    // a twoway::async_generator
+    // An async generator: what closing it as a member of a chain raises in its delegator follows the
+    // awaitable's rules (detail/async_generator.hpp), not the generator's. Null for the others.
+    std::exception_ptr (*close_outcome)(node &, const std::exception_ptr &exit) noexcept = nullptr;
 };
 
 // The root's `sent` holds this while an exception waits in `inject`. Null (None) and this are the only
@@ -150,6 +154,7 @@ struct node {
         delegated_bit = 8, // a generator is delegating to this one (parent is set)
         foreign_bit = 16,  // root: the chain's leaf is suspended in a foreign delegation
         transfer_bit = 32, // root: the driver must resume resume_point again
+        value_bit = 64,    // an async generator driven as a root yielded a value (yield_out), not an await
     };
     enum : unsigned char {
         no_exit_handlers_option = 1, // the body declared it has no GeneratorExit handlers
@@ -200,8 +205,10 @@ struct node {
 
     // What gi_yieldfrom shows of this generator.
     [[nodiscard]] subiterator describe() const noexcept {
-        return {info->coroutine ? subiterator::kind::coroutine : subiterator::kind::generator, info->generator_type,
-                handle.address()};
+        const subiterator::kind k = info->async_generator ? subiterator::kind::async_generator
+                                    : info->coroutine     ? subiterator::kind::coroutine
+                                                          : subiterator::kind::generator;
+        return {k, info->generator_type, handle.address()};
     }
 
     // ---- transitions -----------------------------------------------------------------------------------
@@ -243,13 +250,28 @@ struct node {
         }
     }
 
+    // An async generator's co_yield: its value goes to whoever awaits the asend, one level up, while its
+    // awaits go to the chain's root. Linked under a consumer, control returns to the consumer and the
+    // generator becomes a root again, SUSPENDED at the yield; driven by hand (a root), value_bit tells
+    // the awaitable that this run ended with a value. O(1) either way.
+    void yield_out() noexcept {
+        if (node *p = parent) {
+            node *r = root;
+            unlink(p);
+            r->set_leaf(p);
+            r->hand_over(p->handle);
+        } else {
+            bits |= value_bit;
+        }
+    }
+
     // This (a SUSPENDED delegator, the leaf of its chain) starts delegating to c, a root: c's chain joins
     // this one, and its first step is next() (Y2).
     void link(node &c) noexcept {
         node *r = root;
         child = &c;
         c.parent = this;
-        c.bits = static_cast<unsigned char>((c.bits & ~own_mask & ~foreign_bit & ~transfer_bit) | delegated_bit);
+        c.bits = static_cast<unsigned char>((c.bits & ~own_mask & ~foreign_bit & ~transfer_bit & ~value_bit) | delegated_bit);
         r->set_leaf(c.adopt_subtree(r));
         r->sent = nullptr;
         r->hand_over(r->resume_point);
@@ -390,6 +412,7 @@ struct node {
     // that was thrown into x, if it was one: when that very object comes back, no rethrow is needed to
     // classify it (a C++ throw is the dominant cost of closing).
     static std::exception_ptr close_outcome(node &x, const std::exception_ptr &exit) noexcept {
+        if (x.info->close_outcome) return x.info->close_outcome(x, exit);
         if (!x.closed())
             return std::make_exception_ptr(
                 runtime_error(x.info->coroutine ? messages::coroutine_ignored_exit : messages::ignored_exit));
