@@ -12,10 +12,15 @@
 // aexit that returns bool may suppress it (then async_with returns maybe<R>, None when suppressed), an aexit
 // that returns nothing never does and the same exception object propagates. A void body gives void. What aexit raises replaces
 // the body's exception. Without an exception, aexit is awaited with a null exception_ptr.
+//
+// The statement and its block are not Python frames: what the block raises reaches aexit, and what the
+// statement re-raises reaches its awaiter, as the same object, without the rewrite a coroutine frame
+// applies to a StopIteration leaving it (K10).
 #pragma once
 
 #include <coroutine>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -86,6 +91,8 @@ template <class Body, class Target>
 decltype(auto) invoke_body(Body &body, Target &&target) {
     if constexpr (std::is_invocable_v<Body &, Target &&>)
         return body(std::forward<Target>(target));
+    else if constexpr (std::is_invocable_v<Body &, std::remove_reference_t<Target> &>)
+        return body(target); // `as name` binds a name: a block may take it by reference
     else
         return body();
 }
@@ -98,6 +105,32 @@ using with_body_result =
 template <class R>
 using with_value = std::conditional_t<std::is_void_v<R>, none_t, R>;
 
+// Where the target lives while the block runs: a value in the statement's frame, or the object an aenter
+// returned by reference (aclosing's target is the thing itself).
+template <class E>
+struct with_target {
+    std::optional<with_value<E>> held;
+    template <class T>
+    void set(T &&t) {
+        held.emplace(std::forward<T>(t));
+    }
+    with_value<E> &&get() { return std::move(*held); }
+};
+template <class E>
+    requires std::is_lvalue_reference_v<E>
+struct with_target<E> {
+    std::remove_reference_t<E> *held = nullptr;
+    void set(E t) noexcept { held = std::addressof(t); }
+    E get() const noexcept { return *held; }
+};
+
+// The block, marked as part of the statement's frame when it is a coroutine.
+template <class A>
+A &&inline_block(A &&block) noexcept {
+    if constexpr (is_coroutine<std::remove_cvref_t<A>>::value) coroutine_access::mark_inline(block);
+    return std::forward<A>(block);
+}
+
 // The body's outcome, kept while aexit runs (a coroutine cannot co_await inside a catch handler).
 template <class CM, class Body, class Result, class Held>
 coroutine<Result> async_with_impl(Held cm, Body body) {
@@ -107,20 +140,23 @@ coroutine<Result> async_with_impl(Held cm, Body body) {
     std::exception_ptr error;
     std::conditional_t<std::is_void_v<R>, bool, maybe<with_value<R>>> value{};
     {
-        std::optional<with_value<E>> target;
+        with_target<E> target;
         if constexpr (std::is_void_v<E>) {
             co_await cm.aenter();
-            target.emplace(none);
+            target.set(none);
+        } else if constexpr (std::is_lvalue_reference_v<E>) {
+            E t = co_await cm.aenter();
+            target.set(t);
         } else {
             E t = co_await cm.aenter();
-            target.emplace(std::move(t));
+            target.set(std::move(t));
         }
         try {
             if constexpr (std::is_void_v<R>) {
-                co_await invoke_body(body, std::move(*target));
+                co_await inline_block(invoke_body(body, target.get()));
                 value = true;
             } else {
-                R r = co_await invoke_body(body, std::move(*target));
+                R r = co_await inline_block(invoke_body(body, target.get()));
                 value = std::move(r);
             }
         } catch (...) {
@@ -161,9 +197,13 @@ auto async_with(CMArg &&cm, Body body) {
     using Held = std::conditional_t<std::is_lvalue_reference_v<CMArg>, CM &, CM>;
     using R = detail::with_body_result<CM, Body>;
     if constexpr (std::is_same_v<detail::aexit_type<CM>, bool> && !std::is_void_v<R>) {
-        return detail::async_with_impl<CM, Body, maybe<detail::with_value<R>>, Held>(std::forward<CMArg>(cm), std::move(body));
+        auto statement = detail::async_with_impl<CM, Body, maybe<detail::with_value<R>>, Held>(std::forward<CMArg>(cm), std::move(body));
+        detail::coroutine_access::mark_inline(statement);
+        return statement;
     } else {
-        return detail::async_with_impl<CM, Body, R, Held>(std::forward<CMArg>(cm), std::move(body));
+        auto statement = detail::async_with_impl<CM, Body, R, Held>(std::forward<CMArg>(cm), std::move(body));
+        detail::coroutine_access::mark_inline(statement);
+        return statement;
     }
 }
 

@@ -1,7 +1,10 @@
 // twoway/asyncio.hpp — the asyncio layer: coroutines driven by tasks on an event loop (needs Asio).
 #pragma once
 
+#include "twoway/aclosing.hpp"
+#include "twoway/async_generator.hpp"
 #include "twoway/async_with.hpp"
+#include "twoway/asynccontextmanager.hpp"
 #include "twoway/asyncio/event_loop.hpp"
 #include "twoway/asyncio/future.hpp"
 #include "twoway/asyncio/gather.hpp"

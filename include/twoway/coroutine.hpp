@@ -199,6 +199,11 @@ struct coroutine_access {
     [[noreturn]] static void raise_escaped(coroutine<T> &c) {
         c.raise_escaped();
     }
+    // Not a Python frame (async with): what escapes it is delivered unchanged to its awaiter.
+    template <class T>
+    static void mark_inline(coroutine<T> &c) noexcept {
+        if (has_frame(c.h_)) c.node().options |= node::inline_option;
+    }
 };
 } // namespace detail
 

@@ -2,6 +2,10 @@
 // Asio, is twoway/asyncio.hpp).
 #pragma once
 
+#include "twoway/aclosing.hpp"
+#include "twoway/async_generator.hpp"
+#include "twoway/async_with.hpp"
+#include "twoway/asynccontextmanager.hpp"
 #include "twoway/closing.hpp"
 #include "twoway/contextmanager.hpp"
 #include "twoway/coroutine.hpp"

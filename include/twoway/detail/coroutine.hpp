@@ -166,7 +166,10 @@ public:
         node *r = self_->root;
         if (r->sent == raise_pending) std::rethrow_exception(r->take_pending_raise()); // raised here by close
         node &c = child();
-        if (c.error) raise_from_frame(c.error.take(), true);
+        if (c.error) {
+            if (c.options & node::inline_option) std::rethrow_exception(c.error.take());
+            raise_from_frame(c.error.take(), true);
+        }
         if constexpr (std::is_void_v<result_type>)
             return;
         else if constexpr (std::is_same_v<result_type, object>)

@@ -159,6 +159,8 @@ struct node {
     enum : unsigned char {
         no_exit_handlers_option = 1, // the body declared it has no GeneratorExit handlers
         orphaned_option = 2,         // its generator object is gone; the delegation to it owns the frame
+        inline_option = 4,           // not a Python frame (an `async with` and its block): what escapes it
+                                     // is delivered unchanged, without PEP 479's rewrite
     };
 
     unsigned char bits = own_created;
