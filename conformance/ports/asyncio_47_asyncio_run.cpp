@@ -52,10 +52,19 @@ twoway::coroutine<void> leftover() {
     }
 }
 
+twoway::async_generator<int> ticker() {
+    trace::finally_print fin{"  [ticker] finally (async generator closed by the shutdown)\n"};
+    co_yield 1;
+    co_yield 2;
+}
+
+twoway::async_generator<int> agen;
+
 twoway::coroutine<std::string> main_with_leftovers() {
     twoway::create_task(leftover());
-    // agen = ticker(); await agen.__anext__(): async generators do not exist yet (issue 12).
-    trace::skip_line("async generators do not exist yet (issue 12)");
+    agen = ticker(); // its first __anext__ runs the loop's firstiter hook: the loop will close it (L11)
+    int first = co_await agen.anext();
+    std::cout << "  [main] first value of the async generator: " << first << "\n";
     co_await twoway::sleep(0);
     std::cout << "  [main] returning\n";
     co_return "main result";
@@ -97,10 +106,7 @@ int main() {
 
     std::cout << "== after main returns: leftover tasks are cancelled, then async generators closed\n";
     trace::attempt("asyncio.run(main_with_leftovers())", [] {
-        std::string r = twoway::run(main_with_leftovers());
-        // "[ticker] finally": the async generator closed by shutdown_asyncgens() (issue 12).
-        trace::skip_line("async generators do not exist yet (issue 12)");
-        return r;
+        return twoway::run(main_with_leftovers()); // shutdown_asyncgens() closes the ticker
     });
 
     std::cout << "== a leftover task that fails while being cancelled goes to the exception handler\n";

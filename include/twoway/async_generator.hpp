@@ -74,6 +74,7 @@ public:
     friend bool operator==(const async_generator_ref &a, const async_generator_ref &b) noexcept { return a.g_ == b.g_; }
 
 private:
+    friend struct detail::async_generator_access;
     detail::async_generator_core *g_ = nullptr;
 };
 

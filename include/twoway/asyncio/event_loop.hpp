@@ -176,10 +176,14 @@ class event_loop {
 public:
     // A new loop with its own io_context.
     explicit event_loop(clock_kind clock = monotonic_clock)
-        : s_(new detail::loop_state(nullptr, clock == virtual_clock)) {}
+        : s_(new detail::loop_state(nullptr, clock == virtual_clock)) {
+        detail::loop_state::aclose_in_task = &aclose_in_task;
+    }
     // A new loop on an io_context the program already has (it must outlive the loop).
     explicit event_loop(asio::io_context &io, clock_kind clock = monotonic_clock)
-        : s_(new detail::loop_state(&io, clock == virtual_clock)) {}
+        : s_(new detail::loop_state(&io, clock == virtual_clock)) {
+        detail::loop_state::aclose_in_task = &aclose_in_task;
+    }
     explicit event_loop(detail::ref<detail::loop_state> s) noexcept : s_(std::move(s)) {}
 
     // Python: loop.call_soon(callback, *args): FIFO, at the next iteration. The arguments are copied.
@@ -300,6 +304,11 @@ private:
             return std::function<void()>(std::move(f));
         else
             return [f = std::move(f), t = std::make_tuple(std::move(args)...)]() mutable { std::apply(f, t); };
+    }
+    // The finalizer hook's work (_asyncgen_finalizer_hook): `create_task(agen.aclose())`.
+    static coroutine<void> aclose_generator(async_generator_ref g) { co_await g.aclose(); }
+    static void aclose_in_task(detail::loop_state &l, async_generator_ref g) {
+        (void)event_loop(detail::ref<detail::loop_state>(&l)).create_task(aclose_generator(std::move(g)));
     }
     void check_can_run() const {
         s_->check_closed();

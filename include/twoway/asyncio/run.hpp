@@ -14,6 +14,7 @@
 
 #include "twoway/asyncio/event_loop.hpp"
 #include "twoway/asyncio/future.hpp"
+#include "twoway/asyncio/gather.hpp"
 #include "twoway/asyncio/task.hpp"
 #include "twoway/coroutine.hpp"
 
@@ -60,10 +61,50 @@ inline void cancel_all_tasks(const event_loop &loop) {
     }
 }
 
-inline coroutine<void> shutdown_asyncgens_step() { co_return; }
 inline coroutine<void> shutdown_default_executor_step() { co_return; }
 
+inline coroutine<void> aclose_for_shutdown(async_generator_ref g) { co_await g.aclose(); }
+
+// Python: isinstance(e, Exception) — every std::exception here; not a BaseException such as a
+// CancelledError, a GeneratorExit, a SystemExit.
+inline bool is_exception_subclass(const std::exception_ptr &e) noexcept {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception &) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
 } // namespace detail
+
+// Python: loop.shutdown_asyncgens() (L11): closes every async generator that began under the loop and is
+// still alive, each by aclose() in a task of its own, all at once (a gather with return_exceptions); an
+// error of one goes to the exception handler. Later firstiters warn. asyncio.run() awaits it at the end.
+inline coroutine<void> shutdown_asyncgens(event_loop loop) {
+    detail::loop_state &l = *loop.state();
+    l.asyncgens_shutdown_called = true;
+    if (l.asyncgens.live.empty()) co_return;
+    std::vector<async_generator_ref> closing;
+    closing.reserve(l.asyncgens.live.size());
+    for (auto *g : l.asyncgens.live) closing.emplace_back(g);
+    while (!l.asyncgens.live.empty()) l.asyncgens.forget(l.asyncgens.live.back());
+    std::vector<coroutine<void>> acloses;
+    acloses.reserve(closing.size());
+    for (const auto &g : closing) acloses.push_back(detail::aclose_for_shutdown(g));
+    auto results = co_await gather(return_exceptions, acloses);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        if (!results[i].has_exception()) continue;
+        const std::exception_ptr &e = results[i].exception();
+        if (!detail::is_exception_subclass(e)) continue; // a BaseException (CancelledError, ...) is not reported
+        detail::exception_context_data ctx;
+        ctx.message = "an error occurred during closing of asynchronous generator " + closing[i].repr();
+        ctx.exception = e;
+        ctx.asyncgen = object(closing[i]);
+        l.call_exception_handler(ctx);
+    }
+}
 
 struct run_options {
     clock_kind clock = monotonic_clock;
@@ -92,8 +133,8 @@ T run(coroutine<T> &&main, run_options options = {}) {
     }
     try {
         detail::cancel_all_tasks(loop);
-        // Python runs these two as tasks (they take Task-N numbers); async generators have none to close.
-        loop.run_until_complete(detail::shutdown_asyncgens_step());
+        // Python runs these two as tasks (they take Task-N numbers).
+        loop.run_until_complete(shutdown_asyncgens(loop));
         loop.run_until_complete(detail::shutdown_default_executor_step());
     } catch (...) {
         error = std::current_exception(); // `with Runner()`: an error of Runner.close() replaces main's outcome

@@ -80,6 +80,17 @@ struct asyncgen_thread_hooks {
     }
 };
 
+struct async_generator_core;
+
+// Where an event loop keeps the async generators it saw start (Python's WeakSet _asyncgens): told when
+// one is destroyed, so that it never holds a generator alive.
+struct asyncgen_registry {
+    virtual void forget(async_generator_core *g) noexcept = 0;
+
+protected:
+    ~asyncgen_registry() = default;
+};
+
 // The type-erased part of an async generator's promise: what its awaitables, its references and the
 // hooks work on without knowing Y and S.
 struct async_generator_core : node {
@@ -96,6 +107,7 @@ struct async_generator_core : node {
     void *value = nullptr;     // the Y of the last co_yield, alive in the frame until it is resumed
     const char *qualname;      // __qualname__
     std::shared_ptr<const asyncgen_hook> finalizer; // captured at the first method call
+    asyncgen_registry *registry = nullptr;           // the loop that registered it, if any
 
     async_generator_core(std::coroutine_handle<> h, const generator_info &i, const char *name) noexcept
         : node(h, i), qualname(name) {}
@@ -127,6 +139,7 @@ struct async_generator_core : node {
     void finalize() noexcept;
 
     void destroy_frame() noexcept {
+        if (registry) registry->forget(this);
         release_slots();
         handle.destroy(); // the promise, and this core with it
     }
@@ -607,6 +620,10 @@ struct async_generator_access {
     template <class Y, class S>
     static async_generator<Y, S> adopt(async_generator_core *g) noexcept {
         return async_generator<Y, S>(g);
+    }
+    template <class Ref>
+    static async_generator_core *core(const Ref &r) noexcept {
+        return r.g_;
     }
 };
 

@@ -27,6 +27,7 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "twoway/async_generator.hpp"
 #include "twoway/coroutine.hpp"
 #include "twoway/detail/hook_slot.hpp"
 #include "twoway/detail/node.hpp"
@@ -385,6 +386,34 @@ public:
     std::vector<task_core *> tasks;
     std::size_t dead_tasks = 0;
     std::size_t task_count = 0;
+
+    // ---- async generators (L11) ----
+    // The generators whose first iteration ran under this loop, in that order; weak: a generator leaves
+    // when it is destroyed or finalized.
+    struct asyncgen_set final : twoway::detail::asyncgen_registry {
+        std::vector<twoway::detail::async_generator_core *> live;
+        void add(twoway::detail::async_generator_core *g) {
+            if (g->registry == this) return;
+            if (g->registry) g->registry->forget(g);
+            live.push_back(g);
+            g->registry = this;
+        }
+        void forget(twoway::detail::async_generator_core *g) noexcept override {
+            if (g->registry != this) return;
+            g->registry = nullptr;
+            std::erase(live, g);
+        }
+        ~asyncgen_set() {
+            for (auto *g : live) g->registry = nullptr;
+        }
+    } asyncgens;
+    bool asyncgens_shutdown_called = false;
+    // How the finalizer hook closes a generator: a task awaiting its aclose() (set by event_loop, which
+    // knows tasks; the loop state does not).
+    static inline void (*aclose_in_task)(loop_state &, async_generator_ref) = nullptr;
+    // run_forever's hooks (_asyncgen_firstiter_hook, _asyncgen_finalizer_hook); each holds the loop.
+    std::shared_ptr<const asyncgen_hook> asyncgen_firstiter_hook();
+    std::shared_ptr<const asyncgen_hook> asyncgen_finalizer_hook();
 };
 
 // The loop running on this thread (Python's _get_running_loop).
@@ -571,22 +600,53 @@ inline void loop_state::run_forever() {
     if (running_loop()) throw runtime_error("Cannot run the event loop while another loop is running");
     auto work = asio::make_work_guard(*io);
     ref<loop_state> keep(this);
+    // The thread's async generator hooks are the loop's while it runs (_run_forever_setup).
+    twoway::detail::asyncgen_thread_hooks &hooks = twoway::detail::asyncgen_thread_hooks::current();
+    twoway::detail::asyncgen_thread_hooks saved = hooks;
+    hooks.firstiter = asyncgen_firstiter_hook();
+    hooks.finalizer = asyncgen_finalizer_hook();
     running = true;
     owner = std::this_thread::get_id();
     running_loop() = this;
     struct reset {
         loop_state *l;
+        twoway::detail::asyncgen_thread_hooks &hooks;
+        twoway::detail::asyncgen_thread_hooks saved;
         ~reset() {
             l->stopping = false;
             l->running = false;
             l->owner = {};
             running_loop() = nullptr;
+            hooks = std::move(saved);
         }
-    } r{this};
+    } r{this, hooks, std::move(saved)};
     for (;;) {
         run_once();
         if (stopping) break;
     }
+}
+
+inline std::shared_ptr<const asyncgen_hook> loop_state::asyncgen_firstiter_hook() {
+    return std::make_shared<const asyncgen_hook>([l = ref<loop_state>(this)](async_generator_ref g) {
+        if (l->asyncgens_shutdown_called)
+            warn({"ResourceWarning",
+                  "asynchronous generator " + g.repr() + " was scheduled after loop.shutdown_asyncgens() call", l.get()});
+        l->asyncgens.add(twoway::detail::async_generator_access::core(g));
+    });
+}
+
+inline std::shared_ptr<const asyncgen_hook> loop_state::asyncgen_finalizer_hook() {
+    return std::make_shared<const asyncgen_hook>([l = ref<loop_state>(this)](async_generator_ref g) {
+        l->asyncgens.forget(twoway::detail::async_generator_access::core(g));
+        if (l->closed || !aclose_in_task) return;
+        std::function<void()> close_it = [l, g = std::move(g)] { aclose_in_task(*l, g); };
+        // call_soon_threadsafe: from the loop's own thread that is a call_soon (the next iteration); from
+        // another thread it goes through Asio's queue.
+        if (l->running && l->owner == std::this_thread::get_id())
+            (void)l->call_soon(std::move(close_it), "BaseEventLoop.create_task");
+        else
+            l->call_soon_threadsafe(std::move(close_it), "BaseEventLoop.create_task");
+    });
 }
 
 inline void loop_state::close() {
