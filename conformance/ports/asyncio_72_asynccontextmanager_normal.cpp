@@ -46,12 +46,11 @@ async_generator<std::string> resource_gen(std::string name) {
 }
 const auto resource = twoway::asynccontextmanager(resource_gen);
 
-// A bare `yield` yields None: twoway::object() here. (async_generator<none_t> cannot be used: the manager's
-// aenter() is a coroutine<none_t>, which does not compile.)
-async_generator<object> never_yields_gen() {
+// A bare `yield` yields None: async_generator<none_t>, co_yield twoway::none.
+async_generator<twoway::none_t> never_yields_gen() {
     std::cout << "  [never] body runs, returns without yielding\n";
     co_await twoway::sleep(0);
-    if (false) co_yield object();
+    if (false) co_yield twoway::none;
 }
 const auto never_yields = twoway::asynccontextmanager(never_yields_gen);
 
@@ -72,14 +71,14 @@ async_generator<std::string> yields_twice_gen() {
 }
 const auto yields_twice = twoway::asynccontextmanager(yields_twice_gen);
 
-async_generator<object> fails_before_yield_gen() {
+async_generator<twoway::none_t> fails_before_yield_gen() {
     throw LookupError("setup failed");
-    co_yield object();
+    co_yield twoway::none;
 }
 const auto fails_before_yield = twoway::asynccontextmanager(fails_before_yield_gen);
 
-async_generator<object> fails_after_yield_gen() {
-    co_yield object();
+async_generator<twoway::none_t> fails_after_yield_gen() {
+    co_yield twoway::none;
     throw LookupError("teardown failed");
 }
 const auto fails_after_yield = twoway::asynccontextmanager(fails_after_yield_gen);

@@ -100,12 +100,11 @@ coroutine<std::exception_ptr> body(std::string label, CM cm, std::exception_ptr 
     co_return nullptr;
 }
 
-// A bare `yield` yields None: twoway::object() here. (async_generator<none_t> cannot be used: the manager's
-// aenter() is a coroutine<none_t>, which does not compile.)
-async_generator<object> plain_gen() {
+// A bare `yield` yields None: async_generator<none_t>, co_yield twoway::none.
+async_generator<twoway::none_t> plain_gen() {
     std::exception_ptr error; // try: yield / finally: print
     try {
-        co_yield object();
+        co_yield twoway::none;
     } catch (...) {
         error = std::current_exception();
     }
@@ -114,10 +113,10 @@ async_generator<object> plain_gen() {
 }
 const auto plain = twoway::asynccontextmanager(plain_gen);
 
-async_generator<object> guarded_gen() {
+async_generator<twoway::none_t> guarded_gen() {
     std::exception_ptr cancelled; // except asyncio.CancelledError: (awaits after the handler)
     try {
-        co_yield object();
+        co_yield twoway::none;
     } catch (const twoway::cancelled_error &) {
         cancelled = std::current_exception();
     }

@@ -482,9 +482,17 @@ asend_awaitable<Y, S> anext(async_generator<Y, S> &agen) {
 // default the result is maybe<Y>, which makes Python's `async for` a loop:
 //
 //   while (auto x = co_await twoway::anext(agen, twoway::none)) use(*x);
+namespace detail {
+// The library's own `async for` (contextlib): the end as an empty optional, never confused with a
+// yielded None (maybe<none_t> would be).
+struct end_as_nullopt_t {};
+} // namespace detail
+
 template <class Y, class S, class D>
 class [[nodiscard]] anext_awaitable {
-    using result_type = std::conditional_t<std::is_same_v<D, none_t>, maybe<Y>, Y>;
+    using result_type =
+        std::conditional_t<std::is_same_v<D, none_t>, maybe<Y>,
+                           std::conditional_t<std::is_same_v<D, detail::end_as_nullopt_t>, std::optional<Y>, Y>>;
 
 public:
     using twoway_awaitable = void;
@@ -495,7 +503,10 @@ public:
         awaiter(anext_awaitable &aw, detail::node &self) noexcept : base(aw.next_, self), default_(&aw.default_) {}
         result_type await_resume() {
             if (this->resume_step()) return result_type(this->take_value());
-            return result_type(std::move(*default_));
+            if constexpr (std::is_same_v<D, detail::end_as_nullopt_t>)
+                return std::nullopt;
+            else
+                return result_type(std::move(*default_));
         }
 
     private:
@@ -515,6 +526,13 @@ template <class Y, class S, class D>
 anext_awaitable<Y, S, std::decay_t<D>> anext(async_generator<Y, S> &agen, D &&dflt) {
     return anext_awaitable<Y, S, std::decay_t<D>>(agen.anext(), std::forward<D>(dflt));
 }
+
+namespace detail {
+template <class Y, class S>
+anext_awaitable<Y, S, end_as_nullopt_t> anext_or_end(async_generator<Y, S> &agen) {
+    return anext_awaitable<Y, S, end_as_nullopt_t>(agen.anext(), end_as_nullopt_t{});
+}
+} // namespace detail
 
 // ---- hooks and finalization ----------------------------------------------------------------------------
 

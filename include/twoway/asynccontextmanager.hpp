@@ -19,6 +19,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -103,8 +104,8 @@ public:
     coroutine<Y> aenter() {
         if (entered_) throw attribute_error("'_AsyncGeneratorContextManager' object has no attribute 'args'");
         entered_ = true;
-        maybe<Y> first = co_await twoway::anext(gen_, none);
-        if (first.is_none()) detail::raise_didnt_yield();
+        std::optional<Y> first = co_await detail::anext_or_end(gen_); // a yielded None is a value
+        if (!first) detail::raise_didnt_yield();
         co_return std::move(*first);
     }
 
@@ -112,8 +113,8 @@ public:
     // true suppresses it; false means "re-raise the original".
     coroutine<bool> aexit(std::exception_ptr value = nullptr) {
         if (!value) {
-            maybe<Y> again = co_await twoway::anext(gen_, none); // an error from the generator propagates
-            if (again.is_none()) co_return false;                 // X3
+            std::optional<Y> again = co_await detail::anext_or_end(gen_); // an error from the generator propagates
+            if (!again) co_return false;                                   // X3
             co_await gen_.aclose(); // Python's `finally`: its cleanup runs before the error propagates
             throw runtime_error("generator didn't stop");
         }

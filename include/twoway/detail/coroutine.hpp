@@ -172,6 +172,8 @@ public:
         }
         if constexpr (std::is_void_v<result_type>)
             return;
+        else if constexpr (std::is_same_v<result_type, none_t>) // maybe<none_t> cannot tell None from None
+            return (void)frame_.promise().take_return(), none;
         else if constexpr (std::is_same_v<result_type, object>)
             return object(frame_.promise().take_return());
         else

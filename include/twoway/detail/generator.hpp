@@ -135,7 +135,11 @@ template <class R>
 class return_slot {
 public:
     void return_value(R v) { ret_.emplace(std::move(v)); }
-    void return_value(none_t) noexcept { ret_.reset(); }
+    void return_value(none_t) noexcept
+        requires(!std::is_same_v<R, none_t>) // R = none_t: the first overload is this one
+    {
+        ret_.reset();
+    }
     template <class M>
         requires std::same_as<std::remove_cvref_t<M>, maybe<R>>
     void return_value(M &&v) { // co_return of a maybe: None returns None
