@@ -355,6 +355,7 @@ TEST(AsyncGenerator, A18AnAwaitableNeverAwaitedWarns) {
 
 TEST(AsyncGenerator, A19CloseOfAnAwaitableInProgress) {
     // 3.13: close() throws GeneratorExit in; a generator that awaits again makes it an error.
+    unraisable_captured u; // and its finalization at the end of the test cannot close it either (F3)
     auto keeps_awaiting = []() -> async_generator<int> {
         for (;;) {
             try {
@@ -389,6 +390,7 @@ TEST(AsyncGenerator, A19CloseOfAnAwaitableInProgress) {
     c.anext().close(); // INIT: closes the generator, and the awaitable does not warn
     EXPECT_EQ(run(c.anext()), "!! StopAsyncIteration");
     EXPECT_TRUE(w.seen.empty());
+    EXPECT_TRUE(u.seen.empty());
 }
 
 // ---- consumers: co_await in a coroutine ----------------------------------------------------------------
@@ -504,6 +506,7 @@ TEST(AsyncGenerator, ConsumerClosedWhileTheGeneratorAwaits) {
     EXPECT_EQ(gen.state(), async_generator_state::closed);
     EXPECT_FALSE(gen.running());
     // It awaits again: "coroutine ignored GeneratorExit", and ag_running stays set.
+    unraisable_captured u;
     auto keeps_awaiting = []() -> async_generator<int> {
         for (;;) {
             try {
@@ -520,6 +523,8 @@ TEST(AsyncGenerator, ConsumerClosedWhileTheGeneratorAwaits) {
     EXPECT_THROW((void)c2.close(), twoway::runtime_error);
     EXPECT_TRUE(k.running());
     EXPECT_EQ(run(k.anext()), "!! RuntimeError: anext(): asynchronous generator is already running");
+    k = {}; // finalized: a synchronous close cannot stop it either
+    EXPECT_EQ(u.seen, (std::vector<std::string>{"RuntimeError: async generator ignored GeneratorExit"}));
 }
 
 // ---- A20-A23: hooks and finalization (trace 30) -------------------------------------------------------
