@@ -74,3 +74,14 @@ for py in "${pythons[@]}"; do
     "$py" bench/structured_anchors.py > "$out/structured-python-$version.json"
 done
 python3 bench/structured_report.py "$out"
+
+# Async generators (issue 12): asend through a task, async for, asend at depth 100 vs 1, with asyncio's
+# figures for the same programs and callgrind's instruction counts.
+build/bench/bench/asyncgen_bench "${args[@]}" --benchmark_out="$out/asyncgen.json" --benchmark_out_format=json
+rm -f "$out"/asyncgen-python-*.json
+for py in "${pythons[@]}"; do
+    version=$("$py" -c 'import sys; print(sys.version.split()[0])')
+    "$py" bench/asyncgen_anchors.py > "$out/asyncgen-python-$version.json"
+done
+bench/asyncgen_instructions.sh build/bench
+python3 bench/asyncgen_report.py "$out"
