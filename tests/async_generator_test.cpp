@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "twoway/async_generator.hpp"
@@ -217,6 +218,23 @@ TEST(AsyncGenerator, A7OneDriverAtATime) {
     EXPECT_EQ(run(a.aclose()), "-> None");
 }
 
+TEST(AsyncGenerator, A7ARejectedAwaitableIsClosed) {
+    auto a = slow();
+    auto first = a.anext();
+    EXPECT_EQ(first.send(object()).repr(), "'tick'");
+    auto second = a.anext();
+    auto closer = a.aclose();
+    auto thrower = a.athrow(twoway::value_error("x"));
+    EXPECT_EQ(run(second), "!! RuntimeError: anext(): asynchronous generator is already running");
+    EXPECT_EQ(run(second), "!! RuntimeError: cannot reuse already awaited __anext__()/asend()");
+    EXPECT_EQ(run(closer), "!! RuntimeError: aclose(): asynchronous generator is already running");
+    EXPECT_EQ(run(closer), "!! RuntimeError: cannot reuse already awaited aclose()/athrow()");
+    EXPECT_EQ(run(thrower), "!! RuntimeError: athrow(): asynchronous generator is already running");
+    EXPECT_EQ(run(thrower), "!! RuntimeError: cannot reuse already awaited aclose()/athrow()");
+    EXPECT_EQ(run(first), "-> 'slow value'"); // the one in progress was not disturbed
+    EXPECT_EQ(run(a.aclose()), "-> None");
+}
+
 TEST(AsyncGenerator, A8A9ReturnWithValueAndYieldFromDoNotCompile) {
     using P = twoway::async_generator<int>::promise_type;
     static_assert(!returns_value<P>, "co_return v in an async generator");
@@ -254,6 +272,51 @@ TEST(AsyncGenerator, A11AcloseRunsCleanupThatAwaits) {
     EXPECT_EQ(log, (std::vector<std::string>{"finally: awaiting cleanup", "cleanup done"}));
     EXPECT_EQ(run(a.aclose()), "-> None"); // A13
     EXPECT_EQ(run(a.anext()), "!! StopAsyncIteration");
+}
+
+namespace {
+// On GeneratorExit: awaits, then returns (A11: aclose gives None), or raises another error (it propagates).
+async_generator<int> returns_on_exit() {
+    bool exiting = false;
+    try {
+        co_yield 1;
+    } catch (const twoway::generator_exit &) {
+        exiting = true;
+    }
+    if (exiting) {
+        log.push_back("caught GeneratorExit, returning");
+        co_await io("bye");
+        co_return;
+    }
+}
+
+async_generator<int> fails_on_exit() {
+    bool exiting = false;
+    try {
+        co_yield 1;
+    } catch (const twoway::generator_exit &) {
+        exiting = true;
+    }
+    if (exiting) {
+        co_await io("bye");
+        throw twoway::value_error("close failed");
+    }
+}
+} // namespace
+
+TEST(AsyncGenerator, A11AcloseIsNoneWhenTheGeneratorReturnsAndAnotherErrorPropagates) {
+    log.clear();
+    auto r = returns_on_exit();
+    EXPECT_EQ(run(r.anext()), "-> 1");
+    EXPECT_EQ(run(r.aclose()), "(suspended on 'bye') -> None");
+    EXPECT_EQ(log, (std::vector<std::string>{"caught GeneratorExit, returning"}));
+    EXPECT_EQ(run(r.anext()), "!! StopAsyncIteration");
+    EXPECT_EQ(r.state(), async_generator_state::closed);
+    auto f = fails_on_exit();
+    EXPECT_EQ(run(f.anext()), "-> 1");
+    EXPECT_EQ(run(f.aclose()), "(suspended on 'bye') !! ValueError: close failed");
+    EXPECT_EQ(f.state(), async_generator_state::closed);
+    EXPECT_EQ(run(f.anext()), "!! StopAsyncIteration");
 }
 
 TEST(AsyncGenerator, A12YieldDuringAcloseIsAnError) {
@@ -339,6 +402,39 @@ TEST(AsyncGenerator, A17StatesAndAgAwait) {
     EXPECT_STREQ(twoway::to_string(a.state()), "AGEN_CLOSED");
 }
 
+namespace {
+// What the generator object reports, as a line: state, ag_running, ag_suspended, ag_await, ag_frame.
+std::string introspect(const async_generator<int> &g) {
+    return std::string(twoway::to_string(g.state())) + (g.running() ? " running" : " -") + (g.suspended() ? " suspended" : " -") +
+           (g.ag_await() ? " ag_await" : " -") + (g.has_frame() ? " frame" : " -");
+}
+
+const async_generator<int> *introspected = nullptr;
+
+async_generator<int> introspective() {
+    log.push_back("body: " + introspect(*introspected));
+    co_await io("tick");
+    co_yield 1;
+}
+} // namespace
+
+TEST(AsyncGenerator, A17StatesWhileAwaitingAndInsideTheBody) {
+    log.clear();
+    auto g = introspective();
+    introspected = &g;
+    EXPECT_EQ(introspect(g), "AGEN_CREATED - - - frame");
+    auto step = g.anext();
+    EXPECT_EQ(introspect(g), "AGEN_CREATED - - - frame"); // nothing in progress until it is run
+    EXPECT_EQ(step.send(object()).repr(), "'tick'");
+    EXPECT_EQ(log, (std::vector<std::string>{"body: AGEN_RUNNING running - - frame"})); // executing: not suspended
+    EXPECT_EQ(introspect(g), "AGEN_RUNNING running suspended ag_await frame");          // suspended in an await
+    EXPECT_EQ(run(step), "-> 1");
+    EXPECT_EQ(introspect(g), "AGEN_SUSPENDED - suspended - frame"); // at a yield
+    EXPECT_EQ(run(g.aclose()), "-> None");
+    EXPECT_EQ(introspect(g), "AGEN_CLOSED - - - -");
+    introspected = nullptr;
+}
+
 TEST(AsyncGenerator, A18AnAwaitableNeverAwaitedWarns) {
     warnings_captured w;
     auto a = countdown(1);
@@ -391,6 +487,45 @@ TEST(AsyncGenerator, A19CloseOfAnAwaitableInProgress) {
     EXPECT_EQ(run(c.anext()), "!! StopAsyncIteration");
     EXPECT_TRUE(w.seen.empty());
     EXPECT_TRUE(u.seen.empty());
+}
+
+namespace {
+async_generator<std::string> catches_at_await() {
+    bool caught = false;
+    try {
+        co_await io("tick");
+    } catch (const twoway::value_error &) {
+        caught = true;
+    }
+    if (caught) co_yield std::string("caught");
+    co_yield std::string("after");
+}
+} // namespace
+
+TEST(AsyncGenerator, A19ThrowIntoAnAwaitableInProgress) {
+    // throw() reaches the generator's await: caught and yields, the awaitable completes with the value.
+    auto a = catches_at_await();
+    auto aw = a.anext();
+    EXPECT_EQ(aw.send(object()).repr(), "'tick'");
+    try {
+        (void)aw.throw_exception(twoway::value_error("x"));
+        ADD_FAILURE() << "no StopIteration";
+    } catch (const twoway::stop_iteration<std::string> &s) {
+        EXPECT_EQ(*s.value, "caught");
+    }
+    EXPECT_EQ(a.state(), async_generator_state::suspended);
+    EXPECT_FALSE(a.running());
+    EXPECT_EQ(run(aw), "!! RuntimeError: cannot reuse already awaited __anext__()/asend()");
+    EXPECT_EQ(run(a.anext()), "-> 'after'");
+    EXPECT_EQ(run(a.aclose()), "-> None");
+    // Not caught: it propagates out of throw() and the generator is closed.
+    auto b = slow();
+    auto bw = b.anext();
+    EXPECT_EQ(bw.send(object()).repr(), "'tick'");
+    EXPECT_THROW((void)bw.throw_exception(twoway::value_error("y")), twoway::value_error);
+    EXPECT_EQ(b.state(), async_generator_state::closed);
+    EXPECT_FALSE(b.running());
+    EXPECT_EQ(run(b.anext()), "!! StopAsyncIteration");
 }
 
 // ---- consumers: co_await in a coroutine ----------------------------------------------------------------
@@ -597,6 +732,181 @@ TEST(AsyncGenerator, A20AFailingFirstiterPropagatesOnceAndIsNotCalledAgain) {
     EXPECT_EQ(run(a.anext()), "-> 1");
     EXPECT_EQ(calls, 1);
     twoway::set_asyncgen_hooks({.firstiter = twoway::asyncgen_hook()});
+}
+
+namespace {
+// try: yield 1; yield 2 / finally: log (no await: a synchronous close runs it all).
+async_generator<int> sync_cleanup(std::string tag) {
+    try {
+        co_yield 1;
+        co_yield 2;
+    } catch (...) {
+        log.push_back("[" + tag + "] finally");
+        throw;
+    }
+    log.push_back("[" + tag + "] finally");
+}
+
+// Records the hooks' calls by qualname; the finalizer keeps an aclose() awaitable, as a loop would.
+struct hooks_recorded {
+    std::vector<std::string> events;
+    std::vector<twoway::aclose_awaitable> pending;
+    hooks_recorded() {
+        twoway::set_asyncgen_hooks({.firstiter = [this](twoway::async_generator_ref g) { events.push_back(std::string("firstiter ") + g.qualname()); },
+                                    .finalizer = [this](twoway::async_generator_ref g) {
+                                        events.push_back(std::string("finalizer ") + g.qualname());
+                                        pending.push_back(g.aclose());
+                                    }});
+    }
+    ~hooks_recorded() { twoway::set_asyncgen_hooks({twoway::asyncgen_hook(), twoway::asyncgen_hook()}); }
+};
+} // namespace
+
+TEST(AsyncGenerator, A20FirstiterRunsAtTheFirstCallOfAnyMethodOnce) {
+    warnings_captured w;
+    hooks_recorded h;
+    {
+        auto a = agen();
+        a.set_qualname("A");
+        auto first = a.asend("x"); // asend first: at the call, before anything runs
+        EXPECT_EQ(h.events, (std::vector<std::string>{"firstiter A"}));
+        EXPECT_EQ(run(first), "!! TypeError: can't send non-None value to a just-started async generator");
+        EXPECT_EQ(run(a.anext()), "-> 'first'");
+        EXPECT_EQ(run(a.aclose()), "-> None");
+        EXPECT_EQ(h.events.size(), 1u); // once
+        auto b = countdown(1);
+        b.set_qualname("B");
+        auto thrower = b.athrow(twoway::value_error("v")); // athrow first
+        EXPECT_EQ(h.events.back(), "firstiter B");
+        EXPECT_EQ(run(thrower), "!! ValueError: v");
+        EXPECT_EQ(run(b.athrow(twoway::value_error("w"))), "-> None");
+        auto c = countdown(1);
+        c.set_qualname("C");
+        auto closer = c.aclose(); // aclose first
+        EXPECT_EQ(h.events.back(), "firstiter C");
+        EXPECT_EQ(run(closer), "-> None");
+        EXPECT_EQ(run(c.aclose()), "-> None");
+        auto d = countdown(1);
+        d.set_qualname("D");
+        { auto unused = twoway::anext(d, 0); } // anext(d, default) calls __anext__() at once
+        EXPECT_EQ(h.events.back(), "firstiter D");
+        EXPECT_EQ(w.seen, (std::vector<std::string>{"RuntimeWarning: coroutine method 'asend' of 'D' was never awaited"}));
+        EXPECT_EQ(run(d.anext()), "-> 1");
+        EXPECT_EQ(run(d.anext()), "!! StopAsyncIteration");
+    } // all four finished: no finalizer when they go
+    EXPECT_EQ(h.events, (std::vector<std::string>{"firstiter A", "firstiter B", "firstiter C", "firstiter D"}));
+    EXPECT_TRUE(h.pending.empty());
+}
+
+TEST(AsyncGenerator, A20HooksArePerThread) {
+    log.clear();
+    hooks_recorded h;
+    bool thread_saw_hooks = true;
+    std::thread other([&] {
+        const twoway::asyncgen_hooks seen = twoway::get_asyncgen_hooks(); // a new thread: (None, None)
+        thread_saw_hooks = static_cast<bool>(seen.firstiter) || static_cast<bool>(seen.finalizer);
+        auto t = sync_cleanup("T");
+        log.push_back("thread: " + run(t.anext()));
+        t = {}; // no finalizer captured: closed synchronously, here
+        log.push_back("thread: after del");
+    });
+    other.join();
+    EXPECT_FALSE(thread_saw_hooks);
+    EXPECT_EQ(log, (std::vector<std::string>{"thread: -> 1", "[T] finally", "thread: after del"}));
+    EXPECT_TRUE(h.events.empty()); // this thread's hooks were never called
+    const twoway::asyncgen_hooks here = twoway::get_asyncgen_hooks();
+    EXPECT_TRUE(here.firstiter);
+    EXPECT_TRUE(here.finalizer);
+}
+
+TEST(AsyncGenerator, A20ChangingTheHooksLaterDoesNotAffectACapturedFinalizer) {
+    log.clear();
+    std::vector<std::string> events;
+    std::vector<twoway::async_generator_ref> kept; // the finalizers keep the generators (closed below)
+    auto finalizer_named = [&](std::string name) {
+        return twoway::asyncgen_hook([&events, &kept, name](twoway::async_generator_ref g) {
+            events.push_back(name + " " + g.qualname());
+            kept.push_back(g);
+        });
+    };
+    twoway::set_asyncgen_hooks({.finalizer = finalizer_named("first finalizer")});
+    auto f = sync_cleanup("F");
+    f.set_qualname("F");
+    EXPECT_EQ(run(f.anext()), "-> 1");
+    twoway::set_asyncgen_hooks({.finalizer = finalizer_named("second finalizer")});
+    auto g = sync_cleanup("G");
+    g.set_qualname("G");
+    EXPECT_EQ(run(g.anext()), "-> 1");
+    twoway::set_asyncgen_hooks({.finalizer = twoway::asyncgen_hook()});
+    f = {};
+    g = {};
+    EXPECT_EQ(events, (std::vector<std::string>{"first finalizer F", "second finalizer G"}));
+    EXPECT_TRUE(log.empty()); // finalizers instead of closes: no finally ran
+    // Hooks installed after the first method call: it captured none, so it is closed synchronously.
+    auto late = sync_cleanup("H");
+    late.set_qualname("H");
+    EXPECT_EQ(run(late.anext()), "-> 1");
+    twoway::set_asyncgen_hooks({.firstiter = [&](twoway::async_generator_ref r) { events.push_back(std::string("late firstiter ") + r.qualname()); },
+                                .finalizer = finalizer_named("late finalizer")});
+    EXPECT_EQ(run(late.anext()), "-> 2");
+    late = {};
+    EXPECT_EQ(log, (std::vector<std::string>{"[H] finally"}));
+    EXPECT_EQ(events.size(), 2u);
+    // An omitted hook is left as it is; an empty one clears it.
+    twoway::set_asyncgen_hooks({.finalizer = twoway::asyncgen_hook()});
+    EXPECT_TRUE(twoway::get_asyncgen_hooks().firstiter);
+    EXPECT_FALSE(twoway::get_asyncgen_hooks().finalizer);
+    twoway::set_asyncgen_hooks({twoway::asyncgen_hook(), twoway::asyncgen_hook()});
+    log.clear();
+    for (auto &r : kept) EXPECT_EQ(run(r.aclose()), "-> None");
+    EXPECT_EQ(log, (std::vector<std::string>{"[F] finally", "[G] finally"}));
+}
+
+TEST(AsyncGenerator, A21ACreatedGeneratorWhoseMethodWasCalledGetsTheFinalizer) {
+    warnings_captured w;
+    unraisable_captured u;
+    log.clear();
+    {
+        hooks_recorded h;
+        auto k = agen();
+        k.set_qualname("K");
+        EXPECT_EQ(run(k.asend("x")), "!! TypeError: can't send non-None value to a just-started async generator");
+        EXPECT_EQ(k.state(), async_generator_state::created);
+        k = {}; // created, but its firstiter ran and it captured the finalizer
+        EXPECT_EQ(h.events, (std::vector<std::string>{"firstiter K", "finalizer K"}));
+        ASSERT_EQ(h.pending.size(), 1u);
+        EXPECT_EQ(run(h.pending[0]), "-> None"); // no code runs
+        h.pending.clear();
+        h.events.clear();
+        auto k2 = agen();
+        k2.set_qualname("K2");
+        { auto unused = k2.anext(); } // dropped without being awaited: A18's warning first
+        EXPECT_EQ(w.seen, (std::vector<std::string>{"RuntimeWarning: coroutine method 'asend' of 'K2' was never awaited"}));
+        k2 = {};
+        EXPECT_EQ(h.events, (std::vector<std::string>{"firstiter K2", "finalizer K2"}));
+        ASSERT_EQ(h.pending.size(), 1u);
+        EXPECT_EQ(run(h.pending[0]), "-> None");
+        h.pending.clear();
+        h.events.clear();
+        auto x = countdown(1); // exhausted: no finalizer
+        x.set_qualname("X");
+        EXPECT_EQ(run(x.anext()), "-> 1");
+        EXPECT_EQ(run(x.anext()), "!! StopAsyncIteration");
+        x = {};
+        EXPECT_EQ(h.events, (std::vector<std::string>{"firstiter X"}));
+        EXPECT_TRUE(h.pending.empty());
+    }
+    EXPECT_TRUE(log.empty());
+    // A finalizer's error goes to the unraisable hook; the generator is not closed (no finally runs).
+    twoway::set_asyncgen_hooks({.finalizer = [](twoway::async_generator_ref) { throw twoway::value_error("finalizer failed"); }});
+    {
+        auto y = sync_cleanup("Y");
+        EXPECT_EQ(run(y.anext()), "-> 1");
+    }
+    twoway::set_asyncgen_hooks({.finalizer = twoway::asyncgen_hook()});
+    EXPECT_EQ(u.seen, (std::vector<std::string>{"ValueError: finalizer failed"}));
+    EXPECT_TRUE(log.empty());
+    EXPECT_EQ(w.seen.size(), 1u);
 }
 
 TEST(AsyncGenerator, A23ANeverStartedGeneratorIsFreedSilently) {

@@ -287,3 +287,111 @@ TEST(AsyncContextManager, X12AexitWithAClassThrowsAnInstance) {
     EXPECT_TRUE(drive(cm.template aexit<twoway::value_error>()));
     EXPECT_EQ(twoway::format_exception(seen["direct"]), "ValueError");
 }
+
+namespace {
+async_generator<std::string> fails_before_gen(std::exception_ptr e) {
+    log.push_back("[before] setup");
+    co_await pause("setup");
+    std::rethrow_exception(e);
+}
+const auto fails_before = twoway::asynccontextmanager(fails_before_gen);
+
+async_generator<std::string> fails_after_gen(std::exception_ptr e) {
+    co_yield std::string("x");
+    log.push_back("[after] resumed by aexit");
+    co_await pause("teardown");
+    std::rethrow_exception(e);
+}
+const auto fails_after = twoway::asynccontextmanager(fails_after_gen);
+
+// What came out of `async with cm: <block>`, and whether it is the very object `expected`.
+coroutine<std::string> outcome(twoway::async_context_manager<std::string> cm, std::exception_ptr expected) {
+    std::exception_ptr caught;
+    try {
+        co_await twoway::async_with(cm, [](std::string &) -> coroutine<void> {
+            log.push_back("[body] ran");
+            co_return;
+        });
+    } catch (...) {
+        caught = std::current_exception();
+    }
+    if (!caught) co_return "-> None";
+    co_return "!! " + twoway::format_exception(caught) + (caught == expected ? " (same object)" : "");
+}
+} // namespace
+
+TEST(AsyncContextManager, X2AnErrorBeforeTheFirstYieldPropagatesUnchanged) {
+    log.clear();
+    auto v = std::make_exception_ptr(twoway::value_error("setup failed"));
+    EXPECT_EQ(drive(outcome(fails_before(v), v)), "!! ValueError: setup failed (same object)");
+    EXPECT_EQ(log, (std::vector<std::string>{"[before] setup", "('setup')"})); // the block never ran
+}
+
+TEST(AsyncContextManager, X3AnErrorAfterTheYieldOnANormalExitPropagates) {
+    log.clear();
+    auto w = std::make_exception_ptr(twoway::value_error("teardown failed"));
+    EXPECT_EQ(drive(outcome(fails_after(w), w)), "!! ValueError: teardown failed (same object)");
+    EXPECT_EQ(log, (std::vector<std::string>{"[body] ran", "[after] resumed by aexit", "('teardown')"}));
+}
+
+TEST(AsyncContextManager, X10TheDidntStopErrorHasTheOriginalAsContext) {
+    log.clear();
+    auto v = std::make_exception_ptr(twoway::value_error("v"));
+    auto body = [](std::exception_ptr e) -> coroutine<std::string> {
+        try {
+            co_await twoway::async_with(observer("again", "yield-again"), [&](std::string &) -> coroutine<void> {
+                std::rethrow_exception(e);
+                co_return;
+            });
+        } catch (const twoway::runtime_error &x) {
+            auto *nested = dynamic_cast<const std::nested_exception *>(&x);
+            co_return std::string(x.what()) + (nested && nested->nested_ptr() == e ? " | context is the original" : " | no context");
+        }
+        co_return "no error";
+    };
+    EXPECT_EQ(drive(body(v)), "generator didn't stop after athrow() | context is the original");
+    EXPECT_EQ(log.back(), "[again] closed at the second yield");
+}
+
+namespace {
+async_generator<std::string> guarded_gen() {
+    std::exception_ptr cancelled;
+    try {
+        co_yield std::string("g");
+    } catch (const twoway::cancelled_error &) {
+        cancelled = std::current_exception();
+    }
+    if (cancelled) {
+        log.push_back("[guarded] got CancelledError, cleaning up");
+        co_await pause("cleanup");
+        log.push_back("[guarded] cleanup done, re-raising");
+        std::rethrow_exception(cancelled);
+    }
+}
+const auto guarded = twoway::asynccontextmanager(guarded_gen);
+} // namespace
+
+TEST(AsyncContextManager, X13ACancelledErrorFromTheBlockIsThrownInAndTheGeneratorMayAwait) {
+    // A task's cancellation is a throw into its coroutine: here by hand (the loop's part, the task ending
+    // cancelled, is conformance.asyncio_73_asynccontextmanager_exception's).
+    log.clear();
+    auto victim = []() -> coroutine<void> {
+        co_await twoway::async_with(guarded(), [](std::string &) -> coroutine<void> {
+            log.push_back("[body] sleeping");
+            co_await pause("sleep");
+            log.push_back("[body] never here");
+        });
+    };
+    auto c = victim();
+    EXPECT_EQ(c.send(object()).repr(), "'sleep'");
+    auto cancel = std::make_exception_ptr(twoway::cancelled_error());
+    EXPECT_EQ(c.throw_exception(cancel).repr(), "'cleanup'"); // the generator's await reaches the driver
+    EXPECT_EQ(log, (std::vector<std::string>{"[body] sleeping", "[guarded] got CancelledError, cleaning up"}));
+    try {
+        (void)c.send(object());
+        ADD_FAILURE() << "no CancelledError";
+    } catch (const twoway::cancelled_error &) {
+        EXPECT_EQ(std::current_exception(), cancel); // re-raised by the generator: the same object
+    }
+    EXPECT_EQ(log.back(), "[guarded] cleanup done, re-raising");
+}
