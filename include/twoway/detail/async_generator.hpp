@@ -302,16 +302,11 @@ protected:
             return true;
         }
         start();
-        if (kind_ == agen_operation_kind::aclose) {
-            if (g.ag_closed()) { // an earlier aclose() was ignored: the frame is suspended
-                end();
-                throw stop_async_iteration();
-            }
-            g.set(async_generator_core::ag_closed_flag);
-        } else if (g.ag_closed()) {
+        if (g.ag_closed()) { // an earlier aclose() was ignored: the frame is suspended
             end();
             throw stop_async_iteration();
         }
+        if (kind_ == agen_operation_kind::aclose) g.set(async_generator_core::ag_closed_flag);
         if (g.own() == node::own_created) { // raised before any code runs; the frame completes
             g.close_unstarted();
             end();
