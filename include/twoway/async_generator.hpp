@@ -538,8 +538,7 @@ anext_awaitable<Y, S, end_as_nullopt_t> anext_or_end(async_generator<Y, S> &agen
 
 namespace detail {
 
-inline void async_generator_core::init_hooks() {
-    if (flags & hooks_inited_flag) return;
+inline void async_generator_core::first_call_hooks() {
     set(hooks_inited_flag);
     const asyncgen_thread_hooks &h = asyncgen_thread_hooks::current();
     if (h.finalizer) finalizer = h.finalizer;

@@ -128,12 +128,17 @@ struct async_generator_core : node {
 
     void add_ref() noexcept { ++refs; }
     void release() noexcept {
-        if (--refs == 0) finalize();
+        if (--refs == 0) [[unlikely]]
+            finalize();
     }
 
     // A20: at the first __anext__/asend/athrow/aclose call. The finalizer is captured before firstiter
     // runs; an exception of firstiter propagates from the method call, and it is not called again.
-    void init_hooks();
+    void init_hooks() {
+        if (!(flags & hooks_inited_flag)) [[unlikely]]
+            first_call_hooks();
+    }
+    void first_call_hooks();
 
     // The last reference went away (A21-A23, _PyGen_Finalize).
     void finalize() noexcept;
@@ -246,12 +251,17 @@ protected:
         : g_(std::exchange(o.g_, nullptr)), kind_(o.kind_), state_(o.state_), exc_(std::move(o.exc_)) {}
     ~agen_operation() {
         if (!g_) return;
-        if (state_ == awaitable_state::init) { // A18 [3.13]
+        if (state_ == awaitable_state::init) [[unlikely]]
+            warn_never_awaited();
+        g_->release();
+    }
+    TWOWAY_NOINLINE void warn_never_awaited() const noexcept { // A18 [3.13]
+        try {
             warn({"RuntimeWarning",
                   std::string("coroutine method '") + method_name() + "' of '" + g_->qualname + "' was never awaited",
                   this});
+        } catch (...) { // the text could not be built (out of memory): nothing to report it with
         }
-        g_->release();
     }
 
     [[nodiscard]] const char *method_name() const noexcept {
@@ -467,6 +477,18 @@ protected:
     // await_ready: the checks that fail, or end, without running the generator. true: the result is
     // ready (`step` says which).
     bool consumer_ready(bool asend_has_value, agen_step &step) {
+        // The common case in one test: a fresh asend/anext, the generator an idle root suspended at a
+        // yield (bits == 0: not created, closed, running or delegated), no awaitable in progress.
+        if (g_ && state_ == awaitable_state::init && kind_ == agen_operation_kind::asend && g_->bits == 0 &&
+            !(g_->flags & async_generator_core::running_async_flag)) [[likely]] {
+            resumed_from_iter_ = false;
+            state_ = awaitable_state::iter;
+            g_->set(async_generator_core::running_async_flag);
+            return false;
+        }
+        return consumer_ready_slow(asend_has_value, step);
+    }
+    TWOWAY_NOINLINE bool consumer_ready_slow(bool asend_has_value, agen_step &step) {
         check_usable();
         async_generator_core &g = *g_;
         if (g.delegated()) throw runtime_error(messages::coroutine_awaited_already);
@@ -508,6 +530,11 @@ protected:
     // await_resume: how the generator gave control back to the consumer.
     agen_step consumer_resume(node &self) {
         node *r = self.root;
+        if (r->sent != raise_pending && !g_->closed() && kind_ != agen_operation_kind::aclose) [[likely]] {
+            state_ = awaitable_state::closed; // a value: end()
+            g_->clear(async_generator_core::running_async_flag | async_generator_core::aclose_mode_flag);
+            return agen_step::value;
+        }
         if (r->sent == raise_pending) { // the consumer is being closed (§3.5): raise what its close raises
             state_ = awaitable_state::closed;
             std::rethrow_exception(r->take_pending_raise());
