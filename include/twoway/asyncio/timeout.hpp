@@ -12,7 +12,9 @@
 #include <charconv>
 #include <cmath>
 #include <exception>
+#include <locale>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <typeinfo>
 #include <utility>
@@ -49,7 +51,14 @@ inline double round3(double x) {
     char buf[64];
     auto r = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::fixed, 3);
     double v = x;
+#if defined(__cpp_lib_to_chars) // libc++ before 20 has no floating-point from_chars
     std::from_chars(buf, r.ptr, v);
+#else
+    *r.ptr = '\0';
+    std::istringstream in(buf); // the classic locale: '.' whatever the program's C locale says
+    in.imbue(std::locale::classic());
+    in >> v;
+#endif
     return v;
 }
 
