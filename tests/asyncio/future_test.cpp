@@ -113,16 +113,21 @@ TEST(Future, AwaitYieldsTheFutureAndReadsTheResult) { // U7
     twoway::object y = co.send(twoway::none);
     EXPECT_TRUE(is(y, twoway::object(f)));
     EXPECT_EQ(error_of([&] { co.send(twoway::none); }), "RuntimeError: await wasn't used with future");
-    auto co2 = waiter(f);
+    // The first awaiter's yield was not taken by a task: the future's blocking flag stays set, and CPython's
+    // future iterator refuses the next await of it at once.
+    auto refused = waiter(f);
+    EXPECT_EQ(error_of([&] { refused.send(twoway::none); }), "RuntimeError: await wasn't used with future");
+    auto g = loop.create_future<std::string>();
+    auto co2 = waiter(g);
     (void)co2.send(twoway::none);
-    f.set_result("ready");
+    g.set_result("ready");
     try {
         co2.send(twoway::none);
         FAIL();
     } catch (const twoway::stop_iteration<std::string> &s) {
         EXPECT_EQ(*s.value, "ready");
     }
-    auto done = waiter(f); // a done future does not suspend
+    auto done = waiter(g); // a done future does not suspend
     EXPECT_THROW(done.send(twoway::none), twoway::stop_iteration<std::string>);
     loop.close();
 }

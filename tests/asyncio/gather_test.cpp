@@ -449,6 +449,38 @@ TEST(Gather, G10CancelRequestedWinsOverReturnExceptions) { // trace 61:23-39
     }());
 }
 
+TEST(Gather, G10TheErrorIsTheLastArgumentsAndChildErrorsAreRetrieved) { // async difftest regressions 002, 003
+    // CPython 3.13 builds the results list first (each child's exception() marks it retrieved), then makes
+    // the CancelledError of its loop variable: the child of the last argument, here one that returned.
+    std::vector<std::string> reported;
+    std::string message = "?";
+    twoway::run([](std::vector<std::string> *r, std::string *m) -> coroutine<void> {
+        twoway::get_running_loop().set_exception_handler(
+            [r](twoway::event_loop &, const twoway::exception_context &c) { r->push_back(c.message.value_or("")); });
+        auto fails_when_cancelled = []() -> coroutine<int> {
+            bool cancelled = false;
+            try {
+                co_await twoway::sleep(5);
+            } catch (const twoway::cancelled_error &) {
+                cancelled = true;
+            }
+            if (cancelled) throw twoway::value_error("cleanup failed");
+            co_return 1;
+        };
+        auto at_once = []() -> coroutine<int> { co_return 2; };
+        auto g = twoway::gather(twoway::return_exceptions, fails_when_cancelled(), at_once());
+        co_await twoway::sleep(1);
+        EXPECT_TRUE(g.cancel("stop"));
+        try {
+            (void)co_await g;
+        } catch (const twoway::cancelled_error &e) {
+            *m = e.what();
+        }
+    }(&reported, &message));
+    EXPECT_EQ(message, ""); // not "stop": the last argument's child was not cancelled
+    EXPECT_TRUE(reported.empty()) << reported.front(); // no "Task exception was never retrieved"
+}
+
 TEST(Gather, G10EveryChildSwallowingStillRaisesCancelledError) { // trace 61:30-39
     out.clear();
     twoway::run([]() -> coroutine<void> {

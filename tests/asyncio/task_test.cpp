@@ -172,6 +172,29 @@ TEST(Task, AwaitingItselfIsAnError) { // J4
     }());
 }
 
+TEST(Task, AwaitingATaskThatAwaitedItselfIsRefusedWhileItIsPending) { // J4, U7; async difftest regression 001
+    // Its self-await left the task's blocking flag set: CPython's future iterator refuses the next await of
+    // it while it is pending ("await wasn't used with future"); the task then ends with its own error.
+    twoway::run([]() -> coroutine<void> {
+        std::vector<twoway::task_ref> tasks;
+        auto self_awaiter = [](std::vector<twoway::task_ref> *ts) -> coroutine<void> { co_await (*ts)[0]; };
+        tasks.push_back(twoway::create_task(self_awaiter(&tasks)));
+        co_await twoway::sleep(0);
+        std::string error;
+        try {
+            co_await tasks[0];
+        } catch (const twoway::runtime_error &e) {
+            error = e.what();
+        }
+        EXPECT_EQ(error, "await wasn't used with future");
+        co_await twoway::sleep(0);
+        EXPECT_TRUE(tasks[0].done());
+        if (tasks[0].done()) {
+            EXPECT_EQ(twoway::format_exception(tasks[0].exception()).rfind("RuntimeError: Task cannot await on itself", 0), 0u);
+        }
+    }());
+}
+
 TEST(Task, EagerFactoryRunsTheFirstStepInCreateTask) { // J18
     out.clear();
     twoway::run(

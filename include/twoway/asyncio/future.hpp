@@ -164,6 +164,14 @@ class future_wait {
 protected:
     explicit future_wait(node &self, object fut = {}) noexcept : self_(&self), fut_(std::move(fut)) {}
     [[nodiscard]] future_state_base *waited() const noexcept { return static_cast<future_state_base *>(fut_.box()); }
+    // Future.__await__ on a pending future: it must not already be yielded to a task that has not taken
+    // it (a task that awaited itself leaves its blocking flag set): CPython's future iterator refuses.
+    [[nodiscard]] bool ready_or_refused() const {
+        future_state_base *f = waited();
+        if (f->done()) return true;
+        if (f->blocking) throw runtime_error("await wasn't used with future");
+        return false;
+    }
     void yield_future() noexcept {
         waited()->blocking = true;
         yield_to_driver(*self_, &fut_);
@@ -183,7 +191,7 @@ template <class T>
 class future_awaiter : future_wait {
 public:
     future_awaiter(node &self, const ref<future_state<T>> &f) noexcept : future_wait(self, object(ref<box_base>(f.get()))) {}
-    bool await_ready() const noexcept { return waited()->done(); }
+    bool await_ready() const { return ready_or_refused(); }
     void await_suspend(std::coroutine_handle<>) noexcept {
         yield_future();
         suspended_ = true;

@@ -211,8 +211,13 @@ public:
             }
         }
         if (nfinished == nfuts) {
-            if (cancel_requested) { // G10: the last child's CancelledError, even if every child swallowed it
-                this->set_exception_ptr(fut->make_cancelled_error());
+            if (cancel_requested) {
+                // G10: a CancelledError even if every child swallowed it. CPython builds the results first
+                // (each child's exception() marks it retrieved), then makes the error of `fut`, its loop
+                // variable: the child of the last argument, not the one that finished last.
+                for (auto &c : children)
+                    if (!c->cancelled()) c->log_traceback = false;
+                this->set_exception_ptr(children.back()->make_cancelled_error());
                 return;
             }
             R results = Collect::collect(children, return_exceptions);

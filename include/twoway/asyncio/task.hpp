@@ -415,7 +415,7 @@ private:
 class task_ref_awaiter : future_wait {
 public:
     task_ref_awaiter(node &self, const ref<future_state_base> &f) noexcept : future_wait(self, object(ref<box_base>(f.get()))) {}
-    bool await_ready() const noexcept { return waited()->done(); }
+    bool await_ready() const { return ready_or_refused(); }
     void await_suspend(std::coroutine_handle<>) noexcept {
         yield_future();
         suspended_ = true;
