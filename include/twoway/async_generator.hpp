@@ -105,81 +105,56 @@ inline void set_asyncgen_hooks(asyncgen_hooks_update update) {
 // ---- the awaitables ------------------------------------------------------------------------------------
 
 // Python: async_generator_asend, from anext() and asend(v). `co_await` gives the yielded Y; the end
-// raises stop_async_iteration; the generator's error propagates (A4, A5, A10).
+// raises stop_async_iteration; the generator's error propagates (A4, A5, A10). By hand (the protocol is
+// detail::agen_awaitable's), a non-None first send replaces the asend value (x1).
 template <class Y, class S>
-class [[nodiscard]] asend_awaitable : public detail::agen_operation {
+class [[nodiscard]] asend_awaitable : public detail::agen_awaitable<asend_awaitable<Y, S>, Y> {
+    using base = detail::agen_awaitable<asend_awaitable<Y, S>, Y>;
+
 public:
-    template <class D>
-    class basic_awaiter;
-    using twoway_awaitable = void;
     using yield_type = Y;
-    class awaiter;
+    class awaiter : public detail::agen_consumer_awaiter<asend_awaitable> {
+    public:
+        using detail::agen_consumer_awaiter<asend_awaitable>::agen_consumer_awaiter;
+        Y await_resume() {
+            if (this->step() != detail::agen_step::value) throw stop_async_iteration();
+            return this->template take_yielded<Y>();
+        }
+    };
 
     asend_awaitable(asend_awaitable &&) noexcept = default;
-    ~asend_awaitable() = default;
-
     awaiter make_awaiter(detail::node &self) noexcept { return awaiter(*this, self); }
 
-    // By hand: Python's send/throw/close on what __await__() returns (the awaitable itself). An await
-    // suspension comes out of send; a value raises stop_iteration<Y>(value); the end, stop_async_iteration.
-    asend_awaitable &await_iter() noexcept { return *this; }
-    object next() { return send(object()); }
     object send(object v) {
-        if (state() == detail::awaitable_state::init && !empty()) {
-            bool value_sent = !v.is_none();
-            if constexpr (!std::is_void_v<S>) {
-                if (value_sent) value_ = maybe<S>(v.as<S>()); // a non-None first send replaces the asend value (x1)
-                value_sent = value_.has_value();
-                return finish_by_hand(hand_send(value_sent ? std::addressof(*value_) : nullptr, value_sent, &v));
-            } else {
-                return finish_by_hand(hand_send(nullptr, value_sent, &v));
-            }
+        if (this->state() != detail::awaitable_state::init || this->empty()) return base::send(std::move(v));
+        bool value_sent = !v.is_none();
+        if constexpr (!std::is_void_v<S>) {
+            if (value_sent) value_ = maybe<S>(v.as<S>());
+            value_sent = value_.has_value();
         }
-        return finish_by_hand(hand_send(nullptr, false, &v));
+        return this->finish_by_hand(this->hand_send(sent_value(), value_sent, &v));
     }
-    template <class E>
-        requires(!std::is_same_v<std::remove_cvref_t<E>, std::exception_ptr>)
-    object throw_exception(E &&e) {
-        return finish_by_hand(hand_throw(std::make_exception_ptr(std::forward<E>(e))));
-    }
-    template <class E>
-    object throw_exception() {
-        return throw_exception(E());
-    }
-    object throw_exception(std::exception_ptr e) {
-        if (!e) throw type_error("throw_exception() needs an exception (got an empty exception_ptr)");
-        return finish_by_hand(hand_throw(std::move(e)));
-    }
-    void close() { hand_close(); }
 
 private:
     template <class, class>
     friend class async_generator;
     template <class, class, class>
     friend class anext_awaitable;
+    template <class>
+    friend class detail::agen_consumer_awaiter;
     using value_holder = std::conditional_t<std::is_void_v<S>, none_t, maybe<detail::send_arg<S>>>;
 
-    explicit asend_awaitable(detail::async_generator_core *g) noexcept
-        : agen_operation(g, detail::agen_operation_kind::asend), value_() {}
+    explicit asend_awaitable(detail::async_generator_core *g) noexcept : base(g, detail::agen_operation_kind::asend), value_() {}
     asend_awaitable(detail::async_generator_core *g, value_holder v) noexcept
-        : agen_operation(g, detail::agen_operation_kind::asend), value_(std::move(v)) {}
+        : base(g, detail::agen_operation_kind::asend), value_(std::move(v)) {}
 
-    object finish_by_hand(detail::agen_step step) {
-        switch (step) {
-        case detail::agen_step::value: throw stop_iteration<Y>(maybe<Y>(std::move(*static_cast<Y *>(core()->value))));
-        case detail::agen_step::awaiting: return object(*static_cast<const object *>(core()->yielded));
-        case detail::agen_step::finished: throw stop_async_iteration();
-        case detail::agen_step::none: break;
-        }
-        throw stop_iteration<Y>();
-    }
     void *sent_value() noexcept {
         if constexpr (std::is_void_v<S>)
             return nullptr;
         else
             return value_.has_value() ? std::addressof(*value_) : nullptr;
     }
-    bool has_value() const noexcept {
+    bool has_sent_value() const noexcept {
         if constexpr (std::is_void_v<S>)
             return false;
         else
@@ -189,177 +164,57 @@ private:
     value_holder value_;
 };
 
-// The awaiter of `co_await agen.anext()` / `co_await agen.asend(v)`. D = void: the end raises
-// stop_async_iteration; otherwise (anext with a default) it gives the default, with no exception thrown.
-template <class Y, class S>
-template <class D>
-class asend_awaitable<Y, S>::basic_awaiter {
-public:
-    basic_awaiter(asend_awaitable &aw, detail::node &self) noexcept : aw_(&aw), self_(&self) {}
-    basic_awaiter(const basic_awaiter &) = delete;
-    basic_awaiter &operator=(const basic_awaiter &) = delete;
-    ~basic_awaiter() { aw_->consumer_gone(*self_); }
-
-    bool await_ready() {
-        if (aw_->consumer_ready(aw_->has_value(), ready_)) {
-            ready_now_ = true;
-            return true;
-        }
-        return false;
-    }
-    void await_suspend(std::coroutine_handle<>) noexcept { aw_->consumer_suspend(*self_, aw_->sent_value()); }
-
-protected:
-    // true: a value (in core()->value); false: the generator finished.
-    bool resume_step() {
-        const detail::agen_step step = ready_now_ ? ready_ : aw_->consumer_resume(*self_);
-        return step == detail::agen_step::value;
-    }
-    Y take_value() { return std::move(*static_cast<Y *>(aw_->core()->value)); }
-
-private:
-    asend_awaitable *aw_;
-    detail::node *self_;
-    detail::agen_step ready_ = detail::agen_step::finished;
-    bool ready_now_ = false;
-};
-
-template <class Y, class S>
-class asend_awaitable<Y, S>::awaiter : public basic_awaiter<void> {
-public:
-    using basic_awaiter<void>::basic_awaiter;
-    Y await_resume() {
-        if (!this->resume_step()) throw stop_async_iteration();
-        return this->take_value();
-    }
-};
-
 // Python: async_generator_athrow in athrow mode. `co_await` gives the value the generator yields after
 // catching, or None if it had already finished (A15); a return raises stop_async_iteration (A14).
 template <class Y>
-class [[nodiscard]] athrow_awaitable : public detail::agen_operation {
+class [[nodiscard]] athrow_awaitable : public detail::agen_awaitable<athrow_awaitable<Y>, Y> {
+    using base = detail::agen_awaitable<athrow_awaitable<Y>, Y>;
+
 public:
-    using twoway_awaitable = void;
-    class awaiter {
+    class awaiter : public detail::agen_consumer_awaiter<athrow_awaitable> {
     public:
-        awaiter(athrow_awaitable &aw, detail::node &self) noexcept : aw_(&aw), self_(&self) {}
-        awaiter(const awaiter &) = delete;
-        awaiter &operator=(const awaiter &) = delete;
-        ~awaiter() { aw_->consumer_gone(*self_); }
-        bool await_ready() { return ready_now_ = aw_->consumer_ready(false, ready_); }
-        void await_suspend(std::coroutine_handle<>) noexcept { aw_->consumer_suspend(*self_, nullptr); }
+        using detail::agen_consumer_awaiter<athrow_awaitable>::agen_consumer_awaiter;
         maybe<Y> await_resume() {
-            switch (ready_now_ ? ready_ : aw_->consumer_resume(*self_)) {
-            case detail::agen_step::value: return maybe<Y>(std::move(*static_cast<Y *>(aw_->core()->value)));
+            switch (this->step()) {
+            case detail::agen_step::value: return maybe<Y>(this->template take_yielded<Y>());
             case detail::agen_step::finished: throw stop_async_iteration();
             case detail::agen_step::awaiting:
             case detail::agen_step::none: break;
             }
             return {};
         }
-
-    private:
-        athrow_awaitable *aw_;
-        detail::node *self_;
-        detail::agen_step ready_ = detail::agen_step::none;
-        bool ready_now_ = false;
     };
 
     athrow_awaitable(athrow_awaitable &&) noexcept = default;
     awaiter make_awaiter(detail::node &self) noexcept { return awaiter(*this, self); }
 
-    athrow_awaitable &await_iter() noexcept { return *this; }
-    object next() { return send(object()); }
-    object send(object v) { return finish_by_hand(hand_send(nullptr, false, &v)); }
-    template <class E>
-        requires(!std::is_same_v<std::remove_cvref_t<E>, std::exception_ptr>)
-    object throw_exception(E &&e) {
-        return finish_by_hand(hand_throw(std::make_exception_ptr(std::forward<E>(e))));
-    }
-    template <class E>
-    object throw_exception() {
-        return throw_exception(E());
-    }
-    object throw_exception(std::exception_ptr e) {
-        if (!e) throw type_error("throw_exception() needs an exception (got an empty exception_ptr)");
-        return finish_by_hand(hand_throw(std::move(e)));
-    }
-    void close() { hand_close(); }
-
 private:
     template <class, class>
     friend class async_generator;
     athrow_awaitable(detail::async_generator_core *g, std::exception_ptr e) noexcept
-        : agen_operation(g, detail::agen_operation_kind::athrow, std::move(e)) {}
-
-    object finish_by_hand(detail::agen_step step) {
-        switch (step) {
-        case detail::agen_step::value: throw stop_iteration<Y>(maybe<Y>(std::move(*static_cast<Y *>(core()->value))));
-        case detail::agen_step::awaiting: return object(*static_cast<const object *>(core()->yielded));
-        case detail::agen_step::finished: throw stop_async_iteration();
-        case detail::agen_step::none: break;
-        }
-        throw stop_iteration<Y>();
-    }
+        : base(g, detail::agen_operation_kind::athrow, std::move(e)) {}
 };
 
 // Python: async_generator_athrow in aclose mode. `co_await` gives nothing; by hand, the end is a
 // StopIteration with None.
-class [[nodiscard]] aclose_awaitable : public detail::agen_operation {
-public:
-    using twoway_awaitable = void;
-    class awaiter {
-    public:
-        awaiter(aclose_awaitable &aw, detail::node &self) noexcept : aw_(&aw), self_(&self) {}
-        awaiter(const awaiter &) = delete;
-        awaiter &operator=(const awaiter &) = delete;
-        ~awaiter() { aw_->consumer_gone(*self_); }
-        bool await_ready() {
-            detail::agen_step step;
-            return ready_now_ = aw_->consumer_ready(false, step);
-        }
-        void await_suspend(std::coroutine_handle<>) noexcept { aw_->consumer_suspend(*self_, nullptr); }
-        void await_resume() {
-            if (!ready_now_) (void)aw_->consumer_resume(*self_); // None, or raised
-        }
+class [[nodiscard]] aclose_awaitable : public detail::agen_awaitable<aclose_awaitable, void> {
+    using base = detail::agen_awaitable<aclose_awaitable, void>;
 
-    private:
-        aclose_awaitable *aw_;
-        detail::node *self_;
-        bool ready_now_ = false;
+public:
+    class awaiter : public detail::agen_consumer_awaiter<aclose_awaitable> {
+    public:
+        using detail::agen_consumer_awaiter<aclose_awaitable>::agen_consumer_awaiter;
+        void await_resume() { (void)this->step(); } // None, or raised
     };
 
     aclose_awaitable(aclose_awaitable &&) noexcept = default;
     awaiter make_awaiter(detail::node &self) noexcept { return awaiter(*this, self); }
 
-    aclose_awaitable &await_iter() noexcept { return *this; }
-    object next() { return send(object()); }
-    object send(object v) { return finish_by_hand(hand_send(nullptr, false, &v)); }
-    template <class E>
-        requires(!std::is_same_v<std::remove_cvref_t<E>, std::exception_ptr>)
-    object throw_exception(E &&e) {
-        return finish_by_hand(hand_throw(std::make_exception_ptr(std::forward<E>(e))));
-    }
-    template <class E>
-    object throw_exception() {
-        return throw_exception(E());
-    }
-    object throw_exception(std::exception_ptr e) {
-        if (!e) throw type_error("throw_exception() needs an exception (got an empty exception_ptr)");
-        return finish_by_hand(hand_throw(std::move(e)));
-    }
-    void close() { hand_close(); }
-
 private:
     template <class, class>
     friend class async_generator;
     friend class async_generator_ref;
-    explicit aclose_awaitable(detail::async_generator_core *g) noexcept : agen_operation(g, detail::agen_operation_kind::aclose) {}
-
-    object finish_by_hand(detail::agen_step step) {
-        if (step == detail::agen_step::awaiting) return object(*static_cast<const object *>(core()->yielded));
-        throw stop_iteration<>();
-    }
+    explicit aclose_awaitable(detail::async_generator_core *g) noexcept : base(g, detail::agen_operation_kind::aclose) {}
 };
 
 inline aclose_awaitable async_generator_ref::aclose() const {
@@ -496,13 +351,12 @@ class [[nodiscard]] anext_awaitable {
 
 public:
     using twoway_awaitable = void;
-    class awaiter : public asend_awaitable<Y, S>::template basic_awaiter<D> {
-        using base = typename asend_awaitable<Y, S>::template basic_awaiter<D>;
-
+    class awaiter : public detail::agen_consumer_awaiter<asend_awaitable<Y, S>> {
     public:
-        awaiter(anext_awaitable &aw, detail::node &self) noexcept : base(aw.next_, self), default_(&aw.default_) {}
+        awaiter(anext_awaitable &aw, detail::node &self) noexcept
+            : detail::agen_consumer_awaiter<asend_awaitable<Y, S>>(aw.next_, self), default_(&aw.default_) {}
         result_type await_resume() {
-            if (this->resume_step()) return result_type(this->take_value());
+            if (this->step() == detail::agen_step::value) return result_type(this->template take_yielded<Y>());
             if constexpr (std::is_same_v<D, detail::end_as_nullopt_t>)
                 return std::nullopt;
             else

@@ -531,8 +531,7 @@ protected:
     agen_step consumer_resume(node &self) {
         node *r = self.root;
         if (r->sent != raise_pending && !g_->closed() && kind_ != agen_operation_kind::aclose) [[likely]] {
-            state_ = awaitable_state::closed; // a value: end()
-            g_->clear(async_generator_core::running_async_flag | async_generator_core::aclose_mode_flag);
+            end(); // a value
             return agen_step::value;
         }
         if (r->sent == raise_pending) { // the consumer is being closed (§3.5): raise what its close raises
@@ -548,11 +547,101 @@ protected:
         if (g_ && g_->parent == &self) g_->detach();
     }
 
+    template <class T>
+    T take_yielded() {
+        return std::move(*static_cast<T *>(g_->value));
+    }
+
+    template <class>
+    friend class agen_consumer_awaiter;
+
     async_generator_core *g_;
     agen_operation_kind kind_;
     awaitable_state state_ = awaitable_state::init;
     bool resumed_from_iter_ = false;
     std::exception_ptr exc_; // athrow's exception
+};
+
+// What the three awaitables share: Python's send/throw/close on what __await__() returns (the awaitable
+// itself), and how a step ends by hand: an await suspension comes out of send; a value raises
+// stop_iteration<Y>(value); the end, stop_async_iteration; None, a StopIteration with None. Y = void:
+// aclose, which never completes with a value. An awaitable that sends something first (asend) has its own
+// send, sent_value() and has_sent_value().
+template <class Derived, class Y>
+class agen_awaitable : public agen_operation {
+public:
+    using twoway_awaitable = void;
+
+    Derived &await_iter() noexcept { return static_cast<Derived &>(*this); }
+    object next() { return static_cast<Derived &>(*this).send(object()); }
+    object send(object v) { return finish_by_hand(hand_send(nullptr, false, &v)); }
+    template <class E>
+        requires(!std::is_same_v<std::remove_cvref_t<E>, std::exception_ptr>)
+    object throw_exception(E &&e) {
+        return finish_by_hand(hand_throw(std::make_exception_ptr(std::forward<E>(e))));
+    }
+    template <class E>
+    object throw_exception() {
+        return throw_exception(E());
+    }
+    object throw_exception(std::exception_ptr e) {
+        if (!e) throw type_error("throw_exception() needs an exception (got an empty exception_ptr)");
+        return finish_by_hand(hand_throw(std::move(e)));
+    }
+    void close() { hand_close(); }
+
+protected:
+    using agen_operation::agen_operation;
+    template <class>
+    friend class agen_consumer_awaiter;
+
+    object finish_by_hand(agen_step step) {
+        switch (step) {
+        case agen_step::value:
+            if constexpr (!std::is_void_v<Y>) throw stop_iteration<Y>(maybe<Y>(take_yielded<Y>()));
+            break;
+        case agen_step::awaiting: return object(*static_cast<const object *>(core()->yielded));
+        case agen_step::finished: throw stop_async_iteration();
+        case agen_step::none: break;
+        }
+        if constexpr (std::is_void_v<Y>)
+            throw stop_iteration<>();
+        else
+            throw stop_iteration<Y>();
+    }
+    static constexpr bool has_sent_value() noexcept { return false; }
+    static constexpr void *sent_value() noexcept { return nullptr; }
+};
+
+// The awaiter of `co_await` on one of the awaitables in a coroutine or async generator body (self's
+// frame): the generator joins self's chain; step() says how it gave control back.
+template <class A>
+class agen_consumer_awaiter {
+public:
+    agen_consumer_awaiter(A &aw, node &self) noexcept : aw_(&aw), self_(&self) {}
+    agen_consumer_awaiter(const agen_consumer_awaiter &) = delete;
+    agen_consumer_awaiter &operator=(const agen_consumer_awaiter &) = delete;
+    ~agen_consumer_awaiter() { aw_->consumer_gone(*self_); }
+
+    bool await_ready() {
+        if (!aw_->consumer_ready(aw_->has_sent_value(), ready_)) return false;
+        ready_now_ = true;
+        return true;
+    }
+    void await_suspend(std::coroutine_handle<>) noexcept { aw_->consumer_suspend(*self_, aw_->sent_value()); }
+
+protected:
+    agen_step step() { return ready_now_ ? ready_ : aw_->consumer_resume(*self_); }
+    template <class T>
+    T take_yielded() {
+        return aw_->template take_yielded<T>();
+    }
+
+private:
+    A *aw_;
+    node *self_;
+    agen_step ready_ = agen_step::none;
+    bool ready_now_ = false;
 };
 
 // ---- the promise ---------------------------------------------------------------------------------------
