@@ -9,39 +9,16 @@ import json
 import os
 import sys
 
+from report_common import medians, ns, python_313
+
 out = sys.argv[1]
-with open(os.path.join(out, "asyncgen.json")) as f:
-    data = json.load(f)
-cxx = {}
-for b in data["benchmarks"]:
-    if b.get("error_occurred") or b.get("aggregate_name") not in (None, "median"):
-        continue
-    name = b.get("run_name", b["name"])
-    v = b.get("ns_per_op")
-    if v is not None:
-        cxx[name] = v * 1e9 if v < 1e-3 else v  # rate counters are stored in seconds per operation
-py = None
-for name in sorted(os.listdir(out)):
-    if name.startswith("asyncgen-python-") and name.endswith(".json"):
-        with open(os.path.join(out, name)) as f:
-            p = json.load(f)
-        if p["python"].startswith("3.13"):
-            py = p
+cxx = medians(os.path.join(out, "asyncgen.json"))
+py = python_313(out, "asyncgen")
 instr = {}
 path = os.path.join(out, "asyncgen_instructions.json")
 if os.path.exists(path):
     with open(path) as f:
         instr = json.load(f)
-
-
-def ns(v):
-    if v is None:
-        return "n/a"
-    if v >= 1e6:
-        return f"{v / 1e6:.2f} ms"
-    if v >= 1e3:
-        return f"{v / 1e3:.2f} µs"
-    return f"{v:.1f} ns"
 
 
 ROWS = [
