@@ -32,6 +32,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -43,6 +44,7 @@
 #include <string>
 #include <vector>
 
+#include "twoway/async_generator.hpp"
 #include "twoway/asyncio.hpp"
 #include "twoway/unraisable.hpp"
 #include "twoway/warnings.hpp"
@@ -65,7 +67,7 @@ struct handler {
 };
 
 struct stmt {
-    std::string op;        // P S K AT AW C CS U N FR FX FW R X RR T G W TO SH TG EV LK QP QG
+    std::string op;        // P S K AT AW C CS U N FR FX FW R X RR T G W TO SH TG EV LK QP QG Y AG AN AS AX AC AF
     int a = 0;             // the first number (value, delay, script, task, future index, e of G)
     int b = 0;             // the second number (m of C, v of FR, arg of X, d of W)
     bool none = false;     // R N, FR i N, QP N: the value is None (the Python side reads it; never generated)
@@ -88,7 +90,7 @@ void stmt_tokens(std::vector<std::string> &t, const stmt &s) {
     auto num = [&](int n) { t.push_back(std::to_string(n)); };
     t.push_back(s.op);
     const std::string &op = s.op;
-    if (op == "R" || op == "QP") {
+    if (op == "R" || op == "QP" || op == "Y") {
         if (s.none)
             t.push_back("N");
         else
@@ -100,14 +102,18 @@ void stmt_tokens(std::vector<std::string> &t, const stmt &s) {
         else
             num(s.b);
     } else if (op == "P" || op == "S" || op == "K" || op == "AT" || op == "AW" || op == "CS" || op == "FW" ||
-               op == "SH") {
+               op == "SH" || op == "AG" || op == "AN" || op == "AC" || op == "AF") {
         num(s.a);
-    } else if (op == "C" || op == "W") {
+    } else if (op == "C" || op == "W" || op == "AS") {
         num(s.a);
         num(s.b);
     } else if (op == "FX") {
         num(s.a);
         t.push_back(s.word);
+    } else if (op == "AX") {
+        num(s.a);
+        t.push_back(s.word);
+        num(s.b);
     } else if (op == "X") {
         t.push_back(s.word);
         num(s.b);
@@ -205,20 +211,24 @@ struct parser {
                 into = number();
             }
         };
-        if (op == "R" || op == "QP") {
+        if (op == "R" || op == "QP" || op == "Y") {
             value(s.a);
         } else if (op == "FR") {
             s.a = number();
             value(s.b);
         } else if (op == "P" || op == "S" || op == "K" || op == "AT" || op == "AW" || op == "CS" || op == "FW" ||
-                   op == "SH") {
+                   op == "SH" || op == "AG" || op == "AN" || op == "AC" || op == "AF") {
             s.a = number();
-        } else if (op == "C" || op == "W") {
+        } else if (op == "C" || op == "W" || op == "AS") {
             s.a = number();
             s.b = number();
         } else if (op == "FX") {
             s.a = number();
             s.word = kind();
+        } else if (op == "AX") {
+            s.a = number();
+            s.word = kind();
+            s.b = number();
         } else if (op == "X") {
             s.word = kind();
             s.b = number();
@@ -261,6 +271,19 @@ struct parser {
     }
 };
 
+// Whether a block has a Y (an async generator's script); with `in_with_only`, a Y inside a with-statement.
+bool has_yield(const block &b, bool in_with_only = false, bool in_with = false) {
+    for (const auto &s : b) {
+        if (s.op == "Y" && (in_with || !in_with_only)) return true;
+        const bool with = in_with || s.op == "TO" || s.op == "TG" || s.op == "LK";
+        if (has_yield(s.body, in_with_only, with)) return true;
+        for (const auto &h : s.handlers)
+            if (has_yield(h.body, in_with_only, in_with)) return true;
+        if (s.fin && has_yield(*s.fin, in_with_only, in_with)) return true;
+    }
+    return false;
+}
+
 test_case from_text(const std::string &line) {
     test_case c;
     std::istringstream in(line);
@@ -276,16 +299,27 @@ test_case from_text(const std::string &line) {
         c.scripts.push_back(ps.parse_block());
         if (ps.i != ps.t.size()) throw std::runtime_error("text after a script");
     }
-    // A script starts or awaits only scripts with a larger index; handler kinds are the spec's.
+    // A script starts or awaits only scripts with a larger index; handler kinds are the spec's. A script with
+    // a Y is an async generator: AG names only those, the other calls only coroutine scripts; main is a
+    // coroutine, and a Y is never inside a with-statement's body (the C++ side runs that body as a nested
+    // coroutine, which cannot yield for the generator).
     const int n = static_cast<int>(c.scripts.size());
+    for (int i = 0; i < n; ++i) {
+        if (has_yield(c.scripts[static_cast<std::size_t>(i)], true))
+            throw std::runtime_error("Y inside a with-statement in script " + std::to_string(i));
+    }
+    if (has_yield(c.scripts[0])) throw std::runtime_error("script 0 is an async generator");
     std::function<void(const block &, int)> check = [&](const block &b, int i) {
         for (const auto &s : b) {
-            auto script_ok = [&](int j) {
+            auto script_ok = [&](int j, bool agen) {
                 if (j <= i || j >= n)
                     throw std::runtime_error("script " + std::to_string(i) + " calls script " + std::to_string(j));
+                if (has_yield(c.scripts[static_cast<std::size_t>(j)]) != agen)
+                    throw std::runtime_error("script " + std::to_string(j) + (agen ? " is not" : " is") + " an async generator");
             };
-            if (s.op == "K" || s.op == "AW" || s.op == "W" || s.op == "SH") script_ok(s.a);
-            for (int j : s.list) script_ok(j);
+            if (s.op == "K" || s.op == "AW" || s.op == "W" || s.op == "SH") script_ok(s.a, false);
+            if (s.op == "AG") script_ok(s.a, true);
+            for (int j : s.list) script_ok(j, false);
             if ((s.op == "FR" || s.op == "FX" || s.op == "FW") && s.a > 1) throw std::runtime_error("no future f" + std::to_string(s.a));
             static const char *kinds[] = {"E1", "E2", "B1", "VE", "CE", "TE", "EG", "Exception", "BaseException"};
             for (const auto &h : s.handlers)
@@ -368,6 +402,8 @@ std::pair<std::string, std::string> classify(const std::exception_ptr &e) {
         return {"TypeError", x.what()};
     } catch (const twoway::generator_exit &x) {
         return {"GeneratorExit", x.what()};
+    } catch (const twoway::stop_async_iteration &x) {
+        return {"StopAsyncIteration", x.what()};
     } catch (const std::exception &x) {
         return {"?", x.what()};
     } catch (...) {
@@ -421,6 +457,7 @@ struct context {
     bool finished = false; // the run is over: no more script records, handler calls still counted
     std::optional<twoway::event_loop> loop;
     std::vector<twoway::task<object>> tasks;
+    std::deque<twoway::async_generator<object, object>> gens; // made by AG (a deque: awaits keep references)
     std::optional<twoway::future<object>> futures[2];
     twoway::event e0;
     twoway::lock l0;
@@ -466,10 +503,20 @@ struct activation {
     activation(role_t r, const block *blk) : role(r), b(blk) {}
 };
 
-twoway::coroutine<object> interpret(context &ctx, int script, const block *code, std::exception_ptr outer_handled,
-                                    with_exit *wexit);
+// A script is interpreted by a coroutine, or by an async generator when it has a Y.
+template <bool Agen>
+using script_coroutine = std::conditional_t<Agen, twoway::async_generator<object, object>, twoway::coroutine<object>>;
 
-twoway::coroutine<object> run_script(context &ctx, int j) { return interpret(ctx, j, &(*ctx.scripts)[j], nullptr, nullptr); }
+template <bool Agen>
+script_coroutine<Agen> interpret(context &ctx, int script, const block *code, std::exception_ptr outer_handled,
+                                 with_exit *wexit);
+
+twoway::coroutine<object> run_script(context &ctx, int j) {
+    return interpret<false>(ctx, j, &(*ctx.scripts)[j], nullptr, nullptr);
+}
+twoway::async_generator<object, object> run_agen(context &ctx, int j) {
+    return interpret<true>(ctx, j, &(*ctx.scripts)[j], nullptr, nullptr);
+}
 
 std::string result_text(const std::vector<object> &v) {
     std::string s = "[";
@@ -485,9 +532,11 @@ std::string result_text(const std::vector<twoway::result_or_exception<object>> &
 
 // The body of `script` from `code` on. `outer_handled` is the exception a bare raise re-raises when no
 // handler of this body is active (a with-statement's body inside a handler); `wexit` is set for a
-// with-statement's body (a return ends the body and is reported there).
-twoway::coroutine<object> interpret(context &ctx, int script, const block *code, std::exception_ptr outer_handled,
-                                    with_exit *wexit) {
+// with-statement's body (a return ends the body and is reported there; never an async generator's, since a
+// with-statement's body has no Y). An async generator's `R v` is a bare return (Python allows no value).
+template <bool Agen>
+script_coroutine<Agen> interpret(context &ctx, int script, const block *code, std::exception_ptr outer_handled,
+                                 with_exit *wexit) {
     std::vector<activation> stack;
     stack.emplace_back(activation::plain, code);
     std::exception_ptr raising; // an exception being propagated
@@ -559,17 +608,26 @@ twoway::coroutine<object> interpret(context &ctx, int script, const block *code,
                 }
             }
             if (!parked) {
-                if (wexit) {
-                    wexit->returned = true;
-                    wexit->value = return_value;
-                    co_return object();
+                if constexpr (Agen) {
+                    co_return;
+                } else {
+                    if (wexit) {
+                        wexit->returned = true;
+                        wexit->value = return_value;
+                        co_return object();
+                    }
+                    co_return return_value;
                 }
-                co_return return_value;
             }
             returning = false;
             continue;
         }
-        if (stack.empty()) co_return object();
+        if (stack.empty()) {
+            if constexpr (Agen)
+                co_return;
+            else
+                co_return object();
+        }
         activation &top = stack.back();
         if (top.pc == top.b->size()) { // the block ended normally
             activation a = std::move(top);
@@ -711,17 +769,17 @@ twoway::coroutine<object> interpret(context &ctx, int script, const block *code,
                 if (op == "TO") {
                     twoway::timeout_cm cm = twoway::timeout(static_cast<double>(s.a));
                     co_await twoway::async_with(cm, [&](twoway::timeout_cm) -> twoway::coroutine<void> {
-                        co_await interpret(ctx, script, body, handled_here, &wx);
+                        co_await interpret<false>(ctx, script, body, handled_here, &wx);
                     });
                     expired = cm.expired();
                 } else if (op == "TG") {
                     co_await twoway::async_with(twoway::task_group(), [&](twoway::task_group tg) -> twoway::coroutine<void> {
                         for (int j : s.list) (void)tg.create_task(run_script(ctx, j));
-                        co_await interpret(ctx, script, body, handled_here, &wx);
+                        co_await interpret<false>(ctx, script, body, handled_here, &wx);
                     });
                 } else {
                     co_await twoway::async_with(ctx.l0, [&]() -> twoway::coroutine<void> {
-                        co_await interpret(ctx, script, body, handled_here, &wx);
+                        co_await interpret<false>(ctx, script, body, handled_here, &wx);
                     });
                 }
                 normal = true;
@@ -766,6 +824,62 @@ twoway::coroutine<object> interpret(context &ctx, int script, const block *code,
             } catch (...) {
                 raising = std::current_exception();
             }
+        } else if (op == "Y") {
+            if constexpr (Agen) {
+                object v;
+                if (!s.none) v = object(s.a);
+                try {
+                    twoway::maybe<object> sent = co_yield v;
+                    ctx.rec(script, "Y -> " + (sent ? sent->repr() : std::string("None")));
+                } catch (...) {
+                    raising = std::current_exception();
+                }
+            } else {
+                raising = std::make_exception_ptr(std::runtime_error("interpreter: Y outside an async generator"));
+            }
+        } else if (op == "AG") {
+            const std::size_t i = ctx.gens.size();
+            ctx.gens.push_back(run_agen(ctx, s.a));
+            ctx.rec(script, "AG " + std::to_string(i));
+        } else if ((op == "AN" || op == "AS" || op == "AX" || op == "AC" || op == "AF") &&
+                   static_cast<std::size_t>(s.a) >= ctx.gens.size()) {
+            ctx.rec(script, "P 999"); // no such generator (yet)
+        } else if (op == "AN" || op == "AS") {
+            twoway::async_generator<object, object> &g = ctx.gens[static_cast<std::size_t>(s.a)];
+            try {
+                object r;
+                if (op == "AN")
+                    r = co_await g.anext();
+                else
+                    r = co_await g.asend(object(s.b));
+                ctx.rec(script, op + " " + si + " -> " + r.repr());
+            } catch (...) {
+                raising = std::current_exception();
+            }
+        } else if (op == "AX") {
+            twoway::async_generator<object, object> &g = ctx.gens[static_cast<std::size_t>(s.a)];
+            try {
+                twoway::maybe<object> r = co_await g.athrow(make_exception(s.word, s.b));
+                ctx.rec(script, "AX " + si + " -> " + (r ? r->repr() : std::string("None")));
+            } catch (...) {
+                raising = std::current_exception();
+            }
+        } else if (op == "AC") {
+            twoway::async_generator<object, object> &g = ctx.gens[static_cast<std::size_t>(s.a)];
+            try {
+                co_await g.aclose();
+                ctx.rec(script, "AC " + si + " -> None");
+            } catch (...) {
+                raising = std::current_exception();
+            }
+        } else if (op == "AF") {
+            twoway::async_generator<object, object> &g = ctx.gens[static_cast<std::size_t>(s.a)];
+            try {
+                while (twoway::maybe<object> x = co_await twoway::anext(g, twoway::none))
+                    ctx.rec(script, "AF " + si + " -> " + x->repr());
+            } catch (...) {
+                raising = std::current_exception();
+            }
         } else {
             raising = std::make_exception_ptr(std::runtime_error("interpreter: unknown statement " + op));
         }
@@ -794,7 +908,9 @@ twoway::coroutine<object> driver_main(context &ctx) {
         // during the shutdown); CPython holds it in a reference cycle until the collector runs, which the
         // Python side does after the trace is complete. Not part of the trace (the spec).
         if (c.message && *c.message == "Task was destroyed but it is pending!") return;
-        ctx.handlers.push_back("HANDLER " + c.message.value_or("") + " | " + (c.exception ? describe(c.exception) : "None"));
+        std::string message = c.message.value_or("");
+        if (const auto cut = message.find(" <"); cut != std::string::npos) message.resize(cut); // an embedded repr
+        ctx.handlers.push_back("HANDLER " + message + " | " + (c.exception ? describe(c.exception) : "None"));
     });
     ctx.futures[0] = loop.create_future<object>();
     ctx.futures[1] = loop.create_future<object>();
@@ -845,6 +961,7 @@ std::vector<std::string> run_twoway(const test_case &c) {
     ctx.finished = true;
     ctx.futures[0].reset();
     ctx.futures[1].reset();
+    ctx.gens.clear();
     ctx.tasks.clear();
     ctx.loop.reset();
     if (!ctx.aborted) {
@@ -884,7 +1001,33 @@ struct case_generator {
         }
         return out;
     }
-    int later(int script) { return script + 1 + pick(nscripts - script - 1); }
+    // Which scripts are async generators (decided first: calls name coroutine scripts, AG generator ones).
+    std::vector<bool> agen_script;
+    std::vector<int> later_of(int script, bool agen) const {
+        std::vector<int> out;
+        for (int j = script + 1; j < nscripts; ++j)
+            if (agen_script[static_cast<std::size_t>(j)] == agen) out.push_back(j);
+        return out;
+    }
+    bool has_later(int script) const { return !later_of(script, false).empty(); }
+    bool has_later_agen(int script) const { return !later_of(script, true).empty(); }
+    int later(int script) {
+        const std::vector<int> js = later_of(script, false);
+        return js[static_cast<std::size_t>(pick(static_cast<int>(js.size())))];
+    }
+    int later_agen(int script) {
+        const std::vector<int> js = later_of(script, true);
+        return js[static_cast<std::size_t>(pick(static_cast<int>(js.size())))];
+    }
+    bool in_with = false; // generating a with-statement's body (no Y there)
+    int gens_made = 0;    // AG statements generated so far: AN AS AX AC AF mostly name one of those
+    int gen_index() { return gens_made > 0 && chance(90) ? pick(gens_made) : pick(2); }
+    block with_body(int depth, int script, bool in_handler, int max_len) {
+        const bool saved = std::exchange(in_with, true);
+        block b = make_block(depth, script, in_handler, max_len);
+        in_with = saved;
+        return b;
+    }
     int small_delay() {
         static const int d[] = {0, 0, 1, 1, 1, 2, 3};
         return d[pick(7)];
@@ -952,8 +1095,8 @@ struct case_generator {
     // cleaned up with awaits of its own, a failure after a delay (a group's child failing while its siblings
     // sleep), a task started, cancelled later and awaited, a timeout racing a sleep of about its length.
     void add_idiom(block &b, int depth, int script, bool in_handler) {
-        const bool has_later = script + 1 < nscripts;
-        switch (pick(5)) {
+        const bool has_later = this->has_later(script);
+        switch (pick(has_later_agen(script) ? 7 : 5)) {
         case 0: { // cleanup on cancellation
             stmt t = simple("T");
             t.body.push_back(simple("S", 1 + pick(3)));
@@ -989,7 +1132,7 @@ struct case_generator {
             b.push_back(std::move(to));
             break;
         }
-        default: // a group whose children fail or clean up
+        case 4: { // a group whose children fail or clean up
             if (!has_later || depth >= 3) {
                 b.push_back(make_stmt(depth, script, in_handler));
                 break;
@@ -997,16 +1140,50 @@ struct case_generator {
             stmt tg = simple("TG");
             const int n = 1 + pick(3);
             for (int i = 0; i < n; ++i) tg.list.push_back(later(script));
+            const bool saved = std::exchange(in_with, true);
             tg.body.push_back(chance(50) ? simple("S", small_delay()) : make_stmt(depth + 1, script, in_handler));
+            in_with = saved;
             b.push_back(std::move(tg));
             break;
+        }
+        case 5:
+        case 6: { // an async generator made and driven: items, a sent value, a throw or a close, the end
+            b.push_back(simple("AG", later_agen(script)));
+            const int g = gens_made++;
+            const int steps = 1 + pick(3);
+            for (int i = 0; i < steps; ++i) {
+                switch (pick(6)) {
+                case 0:
+                case 1:
+                    b.push_back(simple("AN", g));
+                    break;
+                case 2:
+                    b.push_back(simple("AS", g, pick(10)));
+                    break;
+                case 3: {
+                    const int arg = pick(10);
+                    b.push_back(simple("AX", g, arg, exc_kind()));
+                    break;
+                }
+                case 4:
+                    b.push_back(simple("AF", g));
+                    break;
+                default:
+                    b.push_back(simple("AC", g));
+                    break;
+                }
+            }
+            break;
+        }
         }
     }
     int body_len(int depth) const { return depth >= 2 ? 2 : 3; }
 
     stmt make_stmt(int depth, int script, bool in_handler) {
-        const bool has_later = script + 1 < nscripts;
+        const bool has_later = this->has_later(script);
         const bool nest = depth < 3;
+        const bool yields = agen_script[static_cast<std::size_t>(script)] && !in_with;
+        const bool gens = has_later_agen(script) || gens_made > 0;
         // Weights: waits that cancellations and timeouts can hit (S, AT, W, TO, TG, FW, EV w), the
         // cancellations themselves (C, CS), and the error paths (X, T with CE/BaseException handlers).
         struct choice {
@@ -1021,7 +1198,9 @@ struct case_generator {
             {"R", 3, true},       {"X", 6, true},       {"RR", 4, in_handler}, {"T", 13, nest},
             {"G", 5, has_later},  {"W", 5, has_later},  {"TO", 7, nest},       {"SH", 3, has_later},
             {"TG", 6, nest},      {"EV", 4, true},      {"LK", 2, nest},       {"QP", 2, true},
-            {"QG", 2, true},
+            {"QG", 2, true},      {"Y", 16, yields},    {"AG", 4, has_later_agen(script)},
+            {"AN", 5, gens},      {"AS", 3, gens},      {"AX", 2, gens},       {"AC", 2, gens},
+            {"AF", 2, gens},
         };
         int total = 0;
         for (const auto &c : choices)
@@ -1080,18 +1259,30 @@ struct case_generator {
             s.b = small_delay();
         } else if (op == "TO") {
             s.a = small_delay();
-            s.body = make_block(depth + 1, script, in_handler, body_len(depth));
+            s.body = with_body(depth + 1, script, in_handler, body_len(depth));
         } else if (op == "TG") {
             const int n = has_later ? pick(4) : 0;
             for (int i = 0; i < n; ++i) s.list.push_back(later(script));
-            s.body = make_block(depth + 1, script, in_handler, body_len(depth));
+            s.body = with_body(depth + 1, script, in_handler, body_len(depth));
         } else if (op == "EV") {
             static const char *const w[] = {"s", "s", "w", "w", "c"};
             s.word = one_of(w);
         } else if (op == "LK") {
-            s.body = make_block(depth + 1, script, in_handler, body_len(depth));
-        } else if (op == "QP") {
+            s.body = with_body(depth + 1, script, in_handler, body_len(depth));
+        } else if (op == "QP" || op == "Y") {
             s.a = pick(10);
+        } else if (op == "AG") {
+            s.a = later_agen(script);
+            ++gens_made;
+        } else if (op == "AN" || op == "AC" || op == "AF") {
+            s.a = gen_index();
+        } else if (op == "AS") {
+            s.a = gen_index();
+            s.b = pick(10);
+        } else if (op == "AX") {
+            s.a = gen_index();
+            s.word = exc_kind();
+            s.b = pick(10);
         }
         return s;
     }
@@ -1164,9 +1355,16 @@ struct case_generator {
     test_case make_case() {
         test_case c;
         nscripts = 1 + pick(5);
+        agen_script.assign(static_cast<std::size_t>(nscripts), false);
+        for (int i = 1; i < nscripts; ++i) agen_script[static_cast<std::size_t>(i)] = chance(25);
         for (int i = 0; i < nscripts; ++i) {
             c.scripts.push_back(make_block(0, i, false, i == 0 ? 6 : 4));
             if (i > 0 && chance(35)) add_role(c.scripts.back());
+            // An async generator's script yields at least once (a Y makes it one), mostly more.
+            if (agen_script[static_cast<std::size_t>(i)] && (!has_yield(c.scripts.back()) || chance(50))) {
+                block &b = c.scripts.back();
+                b.insert(b.begin() + pick(static_cast<int>(b.size()) + 1), simple("Y", pick(10)));
+            }
         }
         // main often fails early (a raise, a cancel of itself, an expired timeout), which ends the case: its
         // statements are often grouped in tries that catch everything, so that it goes on to the next group.
@@ -1265,11 +1463,12 @@ std::optional<std::string> find_python(const std::string &option) {
 void drop_script_refs(block &b, int k) {
     for (std::size_t i = 0; i < b.size();) {
         stmt &s = b[i];
-        if ((s.op == "K" || s.op == "AW" || s.op == "W" || s.op == "SH") && s.a == k) {
+        const bool calls = s.op == "K" || s.op == "AW" || s.op == "W" || s.op == "SH" || s.op == "AG";
+        if (calls && s.a == k) {
             b.erase(b.begin() + static_cast<long>(i));
             continue;
         }
-        if ((s.op == "K" || s.op == "AW" || s.op == "W" || s.op == "SH") && s.a > k) --s.a;
+        if (calls && s.a > k) --s.a;
         std::erase(s.list, k);
         for (int &j : s.list)
             if (j > k) --j;
@@ -1492,6 +1691,11 @@ int main(int argc, char **argv) {
         ++divergences;
         const test_case small = shrink(
             [&](const test_case &t) {
+                try {
+                    (void)from_text(to_text(t)); // a change may make a malformed case (a generator without a Y)
+                } catch (const std::exception &) {
+                    return false;
+                }
                 const auto p = py.run(to_text(t));
                 const auto w = run_twoway(t);
                 return p != w && !documented_difference(p);

@@ -18,6 +18,7 @@ import heapq
 import selectors
 import sys
 import warnings
+import weakref
 from asyncio import events
 
 sys.setrecursionlimit(10000)
@@ -116,10 +117,18 @@ class Parser:
 
     def stmt(self):
         op = self.next()
-        if op in ("P", "S", "K", "AT", "AW", "CS", "FW", "SH"):
+        if op in ("P", "S", "K", "AT", "AW", "CS", "FW", "SH", "AG", "AN", "AC", "AF"):
             return (op, self.num())
-        if op == "QP":
+        if op in ("QP", "Y"):
             return (op, self.value())
+        if op == "AS":
+            return (op, self.num(), self.num())
+        if op == "AX":
+            i = self.num()
+            k = self.next()
+            if k not in EXC:
+                raise ValueError(f"unknown exception kind {k!r}")
+            return (op, i, k, self.num())
         if op in ("U", "N", "RR", "QG"):
             return (op,)
         if op in ("C", "W"):
@@ -184,34 +193,61 @@ def parse_case(line):
     return scripts
 
 
-def called_scripts(block):
-    """The scripts a block starts or awaits (for the index check)."""
+def called_scripts(block, agen=False):
+    """The coroutine scripts a block starts or awaits (for the index check), or with agen=True the async
+    generator scripts it makes (AG)."""
     for s in block:
         op = s[0]
-        if op in ("K", "AW", "SH"):
-            yield s[1]
-        elif op == "W":
-            yield s[1]
+        if op in ("K", "AW", "SH", "W"):
+            if not agen:
+                yield s[1]
+        elif op == "AG":
+            if agen:
+                yield s[1]
         elif op == "G":
-            yield from s[2]
+            if not agen:
+                yield from s[2]
         elif op == "TG":
-            yield from s[1]
-            yield from called_scripts(s[2])
+            if not agen:
+                yield from s[1]
+            yield from called_scripts(s[2], agen)
         elif op in ("TO",):
-            yield from called_scripts(s[2])
+            yield from called_scripts(s[2], agen)
         elif op == "LK":
-            yield from called_scripts(s[1])
+            yield from called_scripts(s[1], agen)
         elif op == "T":
-            yield from called_scripts(s[1])
+            yield from called_scripts(s[1], agen)
             for _, h in s[2]:
-                yield from called_scripts(h)
+                yield from called_scripts(h, agen)
             if s[3] is not None:
-                yield from called_scripts(s[3])
+                yield from called_scripts(s[3], agen)
+
+
+def has_yield(block, in_with_only=False, in_with=False):
+    """Whether a block has a Y (an async generator's script); with in_with_only, a Y inside a
+    with-statement's body (which the language forbids: the C++ side runs such a body as a nested coroutine)."""
+    for s in block:
+        op = s[0]
+        if op == "Y" and (in_with or not in_with_only):
+            return True
+        if op == "TO" and has_yield(s[2], in_with_only, True):
+            return True
+        if op == "TG" and has_yield(s[2], in_with_only, True):
+            return True
+        if op == "LK" and has_yield(s[1], in_with_only, True):
+            return True
+        if op == "T":
+            if has_yield(s[1], in_with_only, in_with) or any(has_yield(h, in_with_only, in_with) for _, h in s[2]):
+                return True
+            if s[3] is not None and has_yield(s[3], in_with_only, in_with):
+                return True
+    return False
 
 
 # ---- compiling -------------------------------------------------------------------------------------------
 
 def gen_code(index, block):
+    agen = has_yield(block)
     lines = [f"async def c{index}():"]
     counter = [0]
 
@@ -271,7 +307,31 @@ def gen_code(index, block):
                 lines.append(f"{pad}_r = await f{s[1]}")
                 lines.append(f"{R}'FW {s[1]} -> %r' % (_r,))")
             elif op == "R":
-                lines.append(f"{pad}return {s[1]!r}")
+                lines.append(f"{pad}return" if agen else f"{pad}return {s[1]!r}")
+            elif op == "Y":
+                lines.append(f"{pad}_s = yield {s[1]!r}")
+                lines.append(f"{R}'Y -> %r' % (_s,))")
+            elif op == "AG":
+                lines.append(f"{pad}gens.append(c{s[1]}())")
+                lines.append(f"{R}'AG %d' % (len(gens) - 1))")
+            elif op in ("AN", "AS", "AX", "AC", "AF"):
+                k = s[1]
+                lines.append(f"{pad}if {k} < len(gens):")
+                if op == "AN":
+                    lines.append(f"{pad}    _r = await gens[{k}].__anext__()")
+                elif op == "AS":
+                    lines.append(f"{pad}    _r = await gens[{k}].asend({s[2]!r})")
+                elif op == "AX":
+                    lines.append(f"{pad}    _r = await gens[{k}].athrow({s[2]}('m{s[3]}'))")
+                elif op == "AC":
+                    lines.append(f"{pad}    _r = await gens[{k}].aclose()")
+                if op == "AF":
+                    lines.append(f"{pad}    async for _x in gens[{k}]:")
+                    lines.append(f"{pad}        rec({index}, 'AF {k} -> %r' % (_x,))")
+                else:
+                    lines.append(f"{pad}    rec({index}, '{op} {k} -> %r' % (_r,))")
+                lines.append(f"{pad}else:")
+                lines.append(f"{pad}    rec({index}, 'P 999')")
             elif op == "X":
                 lines.append(f"{pad}raise {s[1]}('m{s[2]}')")
             elif op == "RR":
@@ -402,10 +462,38 @@ class TaskGroup(asyncio.TaskGroup):
         self._tasks = OrderedSet()
 
 
+class OrderedWeakSet:
+    """The part of WeakSet that the loop uses for its _asyncgens, iterating in insertion order
+    (shutdown_asyncgens closes the generators in that order; a WeakSet's order follows addresses)."""
+
+    def __init__(self):
+        self._d = {}
+
+    def add(self, x):
+        key = id(x)
+        if key not in self._d:
+            self._d[key] = weakref.ref(x, lambda _, key=key: self._d.pop(key, None))
+
+    def discard(self, x):
+        r = self._d.get(id(x))
+        if r is not None and r() is x:
+            del self._d[id(x)]
+
+    def clear(self):
+        self._d.clear()
+
+    def __iter__(self):
+        return iter([x for x in (r() for r in list(self._d.values())) if x is not None])
+
+    def __len__(self):
+        return len(self._d)
+
+
 class VirtualLoop(asyncio.SelectorEventLoop):
     def __init__(self):
         super().__init__(VirtualSelector())
         self._timer_seq = 0
+        self._asyncgens = OrderedWeakSet()
 
     def time(self):
         return self._selector.now
@@ -455,7 +543,11 @@ class Ctx:
         if self.aborted or context.get("message") == "Task was destroyed but it is pending!":
             return
         exc = context.get("exception")
-        self.handler_calls.append(f"HANDLER {context.get('message')} | "
+        message = str(context.get("message"))
+        cut = message.find(" <")  # an embedded repr (`... asynchronous generator <async_generator object c1 at 0x…>`)
+        if cut >= 0:
+            message = message[:cut]
+        self.handler_calls.append(f"HANDLER {message} | "
                                   + ("None" if exc is None else describe(exc)))
 
 
@@ -486,9 +578,16 @@ def cancel_all_tasks(loop):
 def run_case_until_end(line):
     scripts = parse_case(line)
     for i, b in enumerate(scripts):
-        for j in called_scripts(b):
-            if not i < j < len(scripts):
-                raise ValueError(f"script {i} calls script {j}")
+        if has_yield(b, in_with_only=True):
+            raise ValueError(f"Y inside a with-statement in script {i}")
+        for agen in (False, True):
+            for j in called_scripts(b, agen):
+                if not i < j < len(scripts):
+                    raise ValueError(f"script {i} calls script {j}")
+                if has_yield(scripts[j]) != agen:
+                    raise ValueError(f"script {j} is{' not' if agen else ''} an async generator")
+    if has_yield(scripts[0]):
+        raise ValueError("script 0 is an async generator")
     loop = VirtualLoop()
     ctx = Ctx(loop)
     loop.set_exception_handler(ctx.handler)
@@ -501,6 +600,7 @@ def run_case_until_end(line):
     ns["l0"] = asyncio.Lock()
     ns["q0"] = asyncio.Queue(1)
     tasks = ns["tasks"] = []
+    ns["gens"] = []
     for i, b in enumerate(scripts):
         exec(compile(gen_code(i, b), f"<c{i}>", "exec"), ns)
     loop.call_at(TIME_LIMIT, ctx.watchdog)  # the loop's first timer: first of any tie at TIME_LIMIT

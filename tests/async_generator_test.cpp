@@ -563,6 +563,19 @@ coroutine<std::string> deep(int depth, async_generator<std::string> &gen) {
     co_return co_await deep(depth - 1, gen);
 }
 
+coroutine<std::string> next_of(async_generator<std::string> &gen) { co_return co_await gen.anext(); }
+
+coroutine<std::string> refused_consumer(async_generator<std::string> &gen, std::string which) {
+    try {
+        if (which == "anext") co_await gen.anext();
+        if (which == "athrow") co_await gen.athrow(twoway::value_error("x"));
+        if (which == "aclose") co_await gen.aclose();
+    } catch (const twoway::runtime_error &e) {
+        co_return e.what();
+    }
+    co_return "not refused";
+}
+
 template <class T>
 T drive(coroutine<T> &c, std::vector<std::string> *suspensions = nullptr) {
     object sent;
@@ -590,6 +603,20 @@ TEST(AsyncGenerator, ConsumerReceivesValuesAndTheDriverTheAwaits) {
     EXPECT_EQ(drive(c, &suspensions), "first,second,end");
     EXPECT_EQ(suspensions, (std::vector<std::string>{"'io-request'"}));
     EXPECT_EQ(log[2], "io replied 'reply'");
+}
+
+// A7 through co_await: while one consumer's anext() has the generator in an await, a second consumer's
+// fresh awaitable is refused as CPython refuses it (found by the async difftest: twoway used to say
+// "coroutine is being awaited already", the generator being linked under the first consumer).
+TEST(AsyncGenerator, A7ASecondConsumerIsRefusedWhileTheFirstAwaits) {
+    auto a = slow();
+    auto first = next_of(a);
+    EXPECT_EQ(first.send(object()).repr(), "'tick'"); // the generator awaits io() for the first consumer
+    for (std::string which : {"anext", "athrow", "aclose"}) {
+        auto second = refused_consumer(a, which);
+        EXPECT_EQ(drive(second), which + "(): asynchronous generator is already running");
+    }
+    EXPECT_EQ(drive(first), "slow value"); // the first consumer was not disturbed
 }
 
 TEST(AsyncGenerator, PipelineOfGenerators) {

@@ -491,14 +491,20 @@ protected:
     TWOWAY_NOINLINE bool consumer_ready_slow(bool asend_has_value, agen_step &step) {
         check_usable();
         async_generator_core &g = *g_;
-        if (g.delegated()) throw runtime_error(messages::coroutine_awaited_already);
         resumed_from_iter_ = state_ == awaitable_state::iter;
         if (resumed_from_iter_) { // started by hand: its await chain joins ours and goes on
+            if (g.delegated()) throw runtime_error(messages::coroutine_awaited_already);
             check_not_executing();
             return false;
         }
+        // A fresh awaitable while another consumer's is in progress (the generator linked under it, in an
+        // await): CPython refuses it as "anext(): ... already running" (A7), which start() checks first.
         if (throw_kind()) return throw_kind_prologue(step);
         start();
+        if (g.delegated()) {
+            end();
+            throw runtime_error(messages::coroutine_awaited_already);
+        }
         check_not_executing();
         if (g.closed()) {
             end();
