@@ -296,6 +296,16 @@ public:
 // The eager task factory, or the default (lazy) one.
 enum class task_factory_kind : unsigned char { lazy, eager };
 
+// What owns Asio I/O objects on the loop's io_context (a transport's socket, a server's acceptors): closed
+// when the loop closes, so that none outlives the loop or completes into it afterwards. Python's close()
+// leaves transports to the collector, which closes their sockets; there is none here.
+struct io_resource {
+    virtual void release_io() noexcept = 0;
+
+protected:
+    ~io_resource() = default;
+};
+
 class loop_state final : public box_base {
 public:
     loop_state(asio::io_context *external, bool virtual_clock)
@@ -408,6 +418,11 @@ public:
         }
     } asyncgens;
     bool asyncgens_shutdown_called = false;
+
+    // ---- I/O objects (sockets, acceptors) ----
+    std::vector<io_resource *> io_resources;
+    void add_io_resource(io_resource *r) { io_resources.push_back(r); }
+    void remove_io_resource(io_resource *r) noexcept { std::erase(io_resources, r); }
     // How the finalizer hook closes a generator: a task awaiting its aclose() (set by event_loop, which
     // knows tasks; the loop state does not).
     static inline void (*aclose_in_task)(loop_state &, async_generator_ref) = nullptr;
@@ -666,6 +681,8 @@ inline void loop_state::close() {
         if (task_core *t = tasks[i]) unregister_task(t);
     tasks.clear();
     dead_tasks = 0;
+    // Sockets and acceptors close; their aborted operations complete in the poll below, into nothing.
+    for (io_resource *r : std::exchange(io_resources, {})) r->release_io();
     if (io->stopped()) io->restart();
     wake_timer.cancel();
     io->poll();
