@@ -12,6 +12,7 @@
 #include "twoway/asyncio/queue.hpp"
 #include "twoway/asyncio/run.hpp"
 #include "twoway/asyncio/sleep.hpp"
+#include "twoway/asyncio/streams.hpp"
 #include "twoway/asyncio/task.hpp"
 #include "twoway/asyncio/task_group.hpp"
 #include "twoway/asyncio/timeout.hpp"

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <exception>
 #include <initializer_list>
@@ -412,6 +413,15 @@ public:
     // stays buffered).
     [[nodiscard]] coroutine<std::string> readuntil(std::string_view separator = "\n") const {
         return detail::named(detail::stream_readuntil(s_, {std::string(separator)}), "StreamReader.readuntil");
+    }
+    // readuntil(("a", "b")): readuntil("a", "b") (usable inside a co_await operand, where GCC 12 rejects a
+    // braced list) or readuntil({"a", "b"}).
+    template <class... More>
+        requires(std::convertible_to<const More &, std::string_view> && ...)
+    [[nodiscard]] coroutine<std::string> readuntil(std::string_view first, std::string_view second, const More &...more) const {
+        std::vector<std::string> separators{std::string(first), std::string(second)};
+        (separators.emplace_back(std::string_view(more)), ...);
+        return readuntil(std::move(separators));
     }
     [[nodiscard]] coroutine<std::string> readuntil(std::initializer_list<std::string_view> separators) const {
         return readuntil(std::vector<std::string>(separators.begin(), separators.end()));

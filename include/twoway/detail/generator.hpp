@@ -130,13 +130,23 @@ struct final_awaiter {
     static constexpr void await_resume() noexcept {}
 };
 
+template <class R>
+struct maybe_value {
+    using type = R;
+};
+template <class X>
+struct maybe_value<maybe<X>> {
+    using type = X;
+};
+
 // Where co_return puts the value. Only one of return_value / return_void may exist in a promise.
 template <class R>
 class return_slot {
 public:
     void return_value(R v) { ret_.emplace(std::move(v)); }
     void return_value(none_t) noexcept
-        requires(!std::is_same_v<R, none_t>) // R = none_t: the first overload is this one
+        requires(!std::is_same_v<R, none_t> && // R = none_t: the first overload is this one
+                 !std::is_same_v<R, maybe<typename maybe_value<R>::type>>) // R = maybe<X>: None is a value of R
     {
         ret_.reset();
     }
