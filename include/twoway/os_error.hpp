@@ -72,6 +72,14 @@ public:
     [[nodiscard]] const char *python_type() const noexcept override { return "ConnectionResetError"; }
 };
 
+// Python: socket.gaierror, getaddrinfo's failure: its errno is the EAI_* code ("[Errno -2] Name or service
+// not known").
+class gaierror : public os_error {
+public:
+    using os_error::os_error;
+    [[nodiscard]] const char *python_type() const noexcept override { return "gaierror"; }
+};
+
 // Python: errno.errorcode[n], for the errnos sockets report; "" for others.
 inline const char *errorcode(int n) noexcept {
     switch (n) {

@@ -99,7 +99,7 @@ public:
                 // Python: 'socket.accept() out of system resource', and a pause of a second before accepting again.
                 exception_context_data ctx;
                 ctx.message = "socket.accept() out of system resource";
-                ctx.exception = make_os_error(ec);
+                ctx.exception = socket_error(ec);
                 loop->call_exception_handler(ctx);
                 ref<box_base> keep(this);
                 loop->call_at(loop->time() + 1.0, [this, &a] {

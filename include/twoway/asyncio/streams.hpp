@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cctype>
+#include <cstring>
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -26,6 +27,7 @@
 
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/v6_only.hpp>
+#include <netdb.h>
 #include <sys/socket.h>
 
 #include "twoway/asyncio/detail/socket_transport.hpp"
@@ -57,6 +59,19 @@ struct server_options {
 
 namespace detail {
 
+// Python's socket.gaierror for a failed resolution: Asio reports getaddrinfo's EAI_* codes as its own.
+inline std::exception_ptr resolver_error(const std::error_code &ec) {
+    int eai = 0;
+    if (ec == asio::error::host_not_found) eai = EAI_NONAME;
+    else if (ec == asio::error::host_not_found_try_again) eai = EAI_AGAIN;
+    else if (ec == asio::error::no_recovery) eai = EAI_FAIL;
+    else if (ec == asio::error::service_not_found) eai = EAI_SERVICE;
+    else if (ec == asio::error::socket_type_not_supported) eai = EAI_SOCKTYPE;
+    else if (ec == asio::error::no_data) eai = EAI_NODATA;
+    if (eai == 0) return socket_error(ec);
+    return std::make_exception_ptr(gaierror(eai, ::gai_strerror(eai)));
+}
+
 // getaddrinfo's answer for (host, port): a literal at once, a name through Asio's resolver.
 inline coroutine<std::vector<asio::ip::tcp::endpoint>> resolve_host(std::string host, std::uint16_t port, bool passive) {
     using tcp = asio::ip::tcp;
@@ -80,8 +95,7 @@ inline coroutine<std::vector<asio::ip::tcp::endpoint>> resolve_host(std::string 
                                                        use_awaitable);
         for (const auto &r : results) out.push_back(r.endpoint());
     } catch (const std::system_error &e) {
-        // socket.gaierror: "[Errno -2] Name or service not known"
-        failed = make_os_error(e.code());
+        failed = resolver_error(e.code());
     }
     if (failed) std::rethrow_exception(failed);
     if (out.empty()) throw os_error("getaddrinfo() returned empty list");
@@ -100,7 +114,7 @@ inline coroutine<asio::ip::tcp::socket> connect_any(std::string host, std::uint1
         std::error_code ec;
         (void)sock.open(e.protocol(), ec);
         if (ec) {
-            errors.push_back(make_os_error(ec));
+            errors.push_back(socket_error(ec));
             continue;
         }
         std::error_code failed;
@@ -176,8 +190,8 @@ inline coroutine<server> make_server(std::function<void(socket_transport &)> con
         }
         if (e.address().is_v6()) (void)a->set_option(asio::ip::v6_only(true), ec);
         (void)a->bind(e, ec);
-        if (ec) {
-            std::string reason = ec.message();
+        if (ec) { // Python: '... on address %r: %s' % (sa, str(err).lower())
+            std::string reason = "[Errno " + std::to_string(ec.value()) + "] " + std::strerror(ec.value());
             for (char &c : reason) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             std::rethrow_exception(make_os_error(ec.value(), "error while attempting to bind on address " +
                                                                  socket_address::from(e).repr() + ": " + reason));

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <memory>
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include <asio/buffer.hpp>
+#include <asio/error.hpp>
 #include <asio/ip/tcp.hpp>
 
 #include "twoway/asyncio/detail/loop_state.hpp"
@@ -55,6 +57,12 @@ struct socket_address {
 namespace detail {
 
 class socket_transport;
+
+// Python's OSError for a failed socket call: Asio reports errno values in its own system category.
+inline std::exception_ptr socket_error(const std::error_code &ec) {
+    if (ec.category() == asio::error::get_system_category()) return make_os_error(ec.value(), std::strerror(ec.value()));
+    return make_os_error(ec);
+}
 
 // What accepted a connection (the server): told when it starts and when it is gone.
 struct connection_owner {
@@ -295,7 +303,7 @@ inline void socket_transport::read_ready(std::size_t n, const std::error_code &e
         return;
     }
     if (ec) {
-        fatal_error(make_os_error(ec), "Fatal read error on socket transport");
+        fatal_error(socket_error(ec), "Fatal read error on socket transport");
         return;
     }
     try {
@@ -324,7 +332,7 @@ inline void socket_transport::write_impl(std::string_view data, std::string *own
         std::error_code ec;
         const std::size_t n = sock->write_some(asio::buffer(data.data(), data.size()), ec);
         if (ec && ec != asio::error::would_block && ec != asio::error::try_again && ec != asio::error::interrupted) {
-            fatal_error(make_os_error(ec), "Fatal write error on socket transport");
+            fatal_error(socket_error(ec), "Fatal write error on socket transport");
             return;
         }
         const std::size_t sent = ec ? 0 : n;
@@ -382,7 +390,7 @@ inline void socket_transport::write_ready() {
         write_buffer.clear();
         write_offset = 0;
         write_size = 0;
-        fatal_error(make_os_error(ec), "Fatal write error on socket transport");
+        fatal_error(socket_error(ec), "Fatal write error on socket transport");
         return;
     }
     write_size -= n;
