@@ -349,3 +349,21 @@ TEST(Coroutine, InspectTraits) { // K13: inspect.iscoroutine / isgenerator / isa
     static_assert(!twoway::isawaitable<twoway::generator<int>>); // a plain generator cannot be awaited
     SUCCEED();
 }
+
+// A coroutine<maybe<X>>: `co_return none` is a value of the result type (Python's None), not "nothing
+// returned" (it used to throw none_error when read).
+TEST(Coroutine, MaybeResultKeepsANoneReturn) {
+    auto nothing = []() -> coroutine<twoway::maybe<int>> { co_return twoway::none; };
+    auto something = []() -> coroutine<twoway::maybe<int>> { co_return 7; };
+    auto outcome = [](coroutine<twoway::maybe<int>> c) -> std::string {
+        try {
+            (void)c.send(twoway::none);
+        } catch (const twoway::stop_iteration<twoway::maybe<int>> &s) {
+            const twoway::maybe<int> &v = *s.value;
+            return v.is_none() ? "None" : std::to_string(*v);
+        }
+        return "no StopIteration";
+    };
+    EXPECT_EQ(outcome(nothing()), "None");
+    EXPECT_EQ(outcome(something()), "7");
+}
