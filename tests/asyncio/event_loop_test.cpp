@@ -213,3 +213,38 @@ TEST(EventLoop, ClosingReleasesPendingTasksAndReportsThem) { // J17
     EXPECT_EQ(seen, (std::vector<std::string>{"Task was destroyed but it is pending!"}));
     EXPECT_TRUE(finally_ran); // its coroutine was closed
 }
+
+// run_in_io_context: the loop as a guest of an io_context the program runs itself. Tasks, timers and the
+// program's own handlers take turns inside io.run(); stop() ends the hosting and io.run() returns.
+TEST(EventLoop, HostedByTheProgramsIoContext) {
+    asio::io_context io;
+    event_loop loop(io);
+    std::vector<std::string> order;
+    asio::steady_timer program_timer(io, std::chrono::milliseconds(15));
+    program_timer.async_wait([&](std::error_code) { order.push_back("asio handler"); });
+    auto body = [](std::vector<std::string> *o) -> twoway::coroutine<int> {
+        o->push_back("task starts");
+        co_await twoway::sleep(0.03);
+        o->push_back("task after sleep");
+        co_await twoway::sleep(0);
+        co_return 5;
+    };
+    twoway::task<int> t = loop.create_task(body(&order));
+    t.add_done_callback([loop](const twoway::future<int> &) { loop.stop(); });
+    loop.run_in_io_context();
+    EXPECT_TRUE(loop.is_running());
+    EXPECT_THROW(loop.run_in_io_context(), twoway::runtime_error); // already running
+    EXPECT_TRUE(order.empty());                                   // nothing ran yet: io.run() does it
+    io.run();
+    EXPECT_EQ(order, (std::vector<std::string>{"task starts", "asio handler", "task after sleep"}));
+    EXPECT_EQ(t.result(), 5);
+    EXPECT_FALSE(loop.is_running());
+    loop.close();
+}
+
+TEST(EventLoop, AVirtualClockLoopCannotBeHosted) {
+    asio::io_context io;
+    event_loop loop(io, twoway::virtual_clock);
+    EXPECT_THROW(loop.run_in_io_context(), twoway::runtime_error);
+    loop.close();
+}

@@ -5,8 +5,9 @@
 //
 // Scheduling is asyncio's: call_soon is FIFO, one iteration runs exactly what was ready when it began,
 // timers by deadline; waiting, I/O and wake-ups from other threads are Asio's. A loop can run on an
-// io_context the program already has, and take a virtual clock (time jumps to the next timer when
-// nothing is ready) for deterministic tests. A loop handle is shared: copies refer to one loop.
+// io_context the program already has — driving it, or as a guest of the program's own io.run()
+// (run_in_io_context) — and take a virtual clock (time jumps to the next timer when nothing is ready)
+// for deterministic tests. A loop handle is shared: copies refer to one loop.
 #pragma once
 
 #include <algorithm>
@@ -244,8 +245,14 @@ public:
     T run_until_complete(const future<T> &f) const;
     // Python: loop.run_forever(), until stop().
     void run_forever() const { s_->run_forever(); }
-    // Python: loop.stop(): the current iteration finishes, then run_forever returns.
+    // Python: loop.stop(): the current iteration finishes, then run_forever returns (or the hosting ends).
     void stop() const noexcept { s_->stop(); }
+    // No Python equivalent: the loop becomes a guest of its io_context, which the program runs itself
+    // (io.run(), on any one thread): each iteration is an Asio handler, and a task made ready by an Asio
+    // completion runs in the same io.run(). Returns at once; is_running() is true until stop().
+    //   asio::io_context io;  twoway::event_loop loop(io);
+    //   auto t = loop.create_task(main());  loop.run_in_io_context();  io.run();
+    void run_in_io_context() const { s_->start_hosted(); }
     // Python: loop.close(): the loop refuses work from now on; pending tasks are released.
     void close() const { s_->close(); }
     [[nodiscard]] bool is_running() const noexcept { return s_->running; }

@@ -337,11 +337,13 @@ public:
     }
     void push_ready(scheduled_fn fn, ref<box_base> target, ref<box_base> arg = {}) {
         ready.push({fn, target.release(), arg.release()});
+        if (hosted && !drive_posted) [[unlikely]] post_drive();
     }
     // The same, with target's reference taken here (the hot path of a task step).
     void push_ready_adding_ref(scheduled_fn fn, box_base *target) {
         target->add_ref();
         ready.push({fn, target, nullptr});
+        if (hosted && !drive_posted) [[unlikely]] post_drive();
     }
     ref<handle_state> call_soon(std::function<void()> fn, std::string description);
     ref<handle_state> call_at(double when, std::function<void()> fn, std::string description);
@@ -356,7 +358,17 @@ public:
     void run_once();
     ref<handle_state> pop_timer() noexcept;            // the heap's head, no longer scheduled
     void drop_cancelled_timers_at_head() noexcept;
-    void stop() noexcept { stopping = true; }
+    void stop() noexcept {
+        stopping = true;
+        if (hosted && !drive_posted) post_drive(); // the next iteration ends the hosting
+    }
+
+    // ---- hosted: the program's own io_context::run() drives the loop (run_in_io_context) ----
+    void start_hosted();
+    void post_drive() noexcept;
+    void drive();
+    bool hosted = false;
+    bool drive_posted = false;
     void close();
 
     // ---- errors ----
@@ -524,6 +536,7 @@ inline void loop_state::schedule_timer(const ref<handle_state> &h, double when) 
     h->sequence = timer_sequence++;
     timers.push_back(h);
     std::push_heap(timers.begin(), timers.end(), timer_later);
+    if (hosted && !drive_posted) post_drive(); // the wake-up may have to come earlier
 }
 
 inline void loop_state::call_soon_threadsafe(std::function<void()> fn, std::string description) {
@@ -638,6 +651,84 @@ inline void loop_state::run_forever() {
     for (;;) {
         run_once();
         if (stopping) break;
+    }
+}
+
+// Hosted: the loop is a guest of an io_context that the program runs itself. Each iteration is an Asio
+// handler: it runs what is ready and the due timers (never waiting: the host does that), then posts the
+// next one while work is ready, or arms the wake-up timer for the first deadline; a task made ready by an
+// Asio completion, a timer scheduled or stop() posts one too.
+inline void loop_state::start_hosted() {
+    check_closed();
+    if (running) throw runtime_error("This event loop is already running");
+    if (virtual_clock) throw runtime_error("a loop on the virtual clock cannot be hosted by an io_context");
+    running = true;
+    hosted = true;
+    stopping = false;
+    post_drive();
+}
+
+inline void loop_state::post_drive() noexcept {
+    drive_posted = true;
+    wake_timer.cancel();
+    asio::post(*io, [keep = ref<loop_state>(this)] { keep->drive(); });
+}
+
+inline void loop_state::drive() {
+    drive_posted = false;
+    if (!hosted || closed) return;
+    loop_state *previous = running_loop();
+    if (previous && previous != this) throw runtime_error("Cannot run the event loop while another loop is running");
+    twoway::detail::asyncgen_thread_hooks &hooks = twoway::detail::asyncgen_thread_hooks::current();
+    twoway::detail::asyncgen_thread_hooks saved = hooks;
+    hooks.firstiter = asyncgen_firstiter_hook();
+    hooks.finalizer = asyncgen_finalizer_hook();
+    owner = std::this_thread::get_id();
+    running_loop() = this;
+    struct reset {
+        loop_state *l;
+        loop_state *previous;
+        twoway::detail::asyncgen_thread_hooks &hooks;
+        twoway::detail::asyncgen_thread_hooks saved;
+        ~reset() {
+            running_loop() = previous;
+            hooks = std::move(saved);
+        }
+    } r{this, previous, hooks, std::move(saved)};
+    const double end_time = timers.empty() ? 0.0 : time() + 1e-9;
+    for (;;) {
+        drop_cancelled_timers_at_head();
+        if (timers.empty() || timers.front()->when >= end_time) break;
+        push_ready(&run_handle_entry, ref<box_base>(pop_timer().get()));
+    }
+    drive_posted = true; // what this iteration schedules waits for the next one (posted below)
+    for (std::size_t n = ready.size(); n > 0; --n) {
+        const scheduled sc = ready.pop();
+        sc.fn(sc.target, sc.arg);
+        sc.release();
+        if (base_error) [[unlikely]] {
+            drive_posted = false;
+            std::rethrow_exception(std::exchange(base_error, nullptr));
+        }
+    }
+    drive_posted = false;
+    if (stopping) { // stop(): the hosting ends; the loop can be run again, or closed
+        stopping = false;
+        hosted = false;
+        running = false;
+        owner = {};
+        return;
+    }
+    if (!ready.empty()) {
+        post_drive();
+    } else if (!timers.empty()) {
+        drop_cancelled_timers_at_head();
+        if (timers.empty()) return;
+        const double delay = std::max(0.0, timers.front()->when - time());
+        wake_timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(delay)));
+        wake_timer.async_wait([keep = ref<loop_state>(this)](const std::error_code &ec) {
+            if (!ec && !keep->drive_posted) keep->drive();
+        });
     }
 }
 
