@@ -369,6 +369,8 @@ public:
     void drive();
     bool hosted = false;
     bool drive_posted = false;
+    bool wake_armed = false;  // wake_timer waits for wake_deadline (run_once's sleep until the first timer)
+    double wake_deadline = 0;
     void close();
 
     // ---- errors ----
@@ -587,13 +589,22 @@ inline void loop_state::run_once() {
             io->poll();
             if (ready.empty()) virtual_now = std::max(virtual_now, timers.front()->when); // jump to the deadline
         } else {
-            const double delay = timers.front()->when - time();
+            const double deadline = timers.front()->when;
+            const double delay = deadline - time();
             if (delay > 0) {
-                wake_timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                    std::chrono::duration<double>(delay)));
-                wake_timer.async_wait([](const std::error_code &) {});
+                // One wait per deadline, left armed across iterations: re-arming (or cancelling) at each one
+                // would queue an aborted wait for the next run_one() to return on at once, and the loop
+                // would spin instead of sleeping.
+                if (!wake_armed || wake_deadline != deadline) {
+                    wake_timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        std::chrono::duration<double>(delay)));
+                    wake_armed = true;
+                    wake_deadline = deadline;
+                    wake_timer.async_wait([this](const std::error_code &ec) {
+                        if (!ec) wake_armed = false;
+                    });
+                }
                 io->run_one();
-                wake_timer.cancel();
             } else {
                 io->poll();
             }
@@ -665,6 +676,7 @@ inline void loop_state::start_hosted() {
     running = true;
     hosted = true;
     stopping = false;
+    wake_armed = false;
     post_drive();
 }
 
@@ -776,6 +788,7 @@ inline void loop_state::close() {
     for (io_resource *r : std::exchange(io_resources, {})) r->release_io();
     if (io->stopped()) io->restart();
     wake_timer.cancel();
+    wake_armed = false;
     io->poll();
 }
 
