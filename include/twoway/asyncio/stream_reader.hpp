@@ -105,12 +105,20 @@ public:
         }
         data_.append(v);
     }
-    // The first n bytes (n <= size()), taken out: without a copy when that is the whole buffer.
+    // The first n bytes (n <= size()), taken out: without a copy when that is the whole buffer, and
+    // otherwise copying the smaller part (most of a large chunk leaves with the storage it arrived in).
     std::string take(std::size_t n) {
         if (head_ == 0 && n == data_.size()) {
             std::string all = std::move(data_);
             data_ = std::string();
             return all;
+        }
+        if (head_ == 0 && n >= data_.size() - n) {
+            std::string rest(data_.data() + n, data_.size() - n);
+            std::string out = std::move(data_);
+            out.resize(n);
+            data_ = std::move(rest);
+            return out;
         }
         std::string out(data_.data() + head_, n);
         consume(n);
