@@ -85,3 +85,9 @@ for py in "${pythons[@]}"; do
 done
 bench/asyncgen_instructions.sh build/bench
 python3 bench/asyncgen_report.py "$out"
+
+# TCP echo (issue 16): twoway's streams against raw Asio, raw epoll, asyncio, uvloop and Node.js, one client
+# of ours pinned to core 0 and each server to core 1 (several minutes; ECHO=0 leaves it out).
+if [ "${ECHO:-1}" != 0 ]; then
+    RUNS=${ECHO_RUNS:-3} SECONDS_PER_RUN=${ECHO_SECONDS:-3} bench/echo/run_echo.sh
+fi

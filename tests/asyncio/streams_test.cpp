@@ -534,6 +534,8 @@ TEST(Streams, TheLoopClosesWhatIsLeftOpen) {
     }());
     EXPECT_FALSE(kept_writer->is_closing()); // closed under it by the loop, not by close()
     EXPECT_EQ(kept_writer->socket(), nullptr);
+    kept_writer->write("after the loop closed"); // goes nowhere, as after a lost connection
+    EXPECT_EQ(kept_writer->get_write_buffer_size(), 0u);
     kept_writer.reset(); // the last hold on the loop (its epoll, eventfd and timerfd descriptors)
     twoway::set_warning_hook(previous);
     EXPECT_EQ(open_fds(), before);

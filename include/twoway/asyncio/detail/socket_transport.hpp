@@ -324,7 +324,7 @@ inline void socket_transport::on_eof() {
 inline void socket_transport::write_impl(std::string_view data, std::string *owned) {
     if (eof) throw runtime_error("Cannot call write() after write_eof()");
     if (data.empty()) return;
-    if (conn_lost) {
+    if (conn_lost || !sock) {
         ++conn_lost; // Python logs 'socket.send() raised exception.' from the fifth on (debug noise)
         return;
     }
@@ -502,6 +502,7 @@ inline void socket_transport::connection_lost(const std::exception_ptr &e) noexc
 
 inline void socket_transport::release_io() noexcept {
     released = true;
+    ++conn_lost; // writes from now on go nowhere, as after a lost connection
     if (sock) {
         std::error_code ignored;
         (void)sock->close(ignored);
