@@ -1,7 +1,7 @@
 // Tests of twoway/asyncio/streams.hpp: open_connection and start_server over real loopback sockets
 // (ASYNCIO.md group I), the faults a network brings, and cancellation that never loses bytes. Every
 // expected text is what CPython 3.13.0 prints for the same program ("probe:" quotes it); every test
-// checks that no socket is left open (the process's descriptors before and after).
+// checks that no socket is left open (the process's descriptors before and after) and no task pending.
 #include <gtest/gtest.h>
 
 #include <dirent.h>
@@ -34,11 +34,19 @@ int open_fds() {
     return n;
 }
 
-// Runs a test body with asyncio.run and checks that it leaves no descriptor open.
+// The body, then a check that no task is left pending (the server's handler tasks end once their
+// connections do; a few passes of the loop let them take their last step).
+coroutine<void> without_pending_tasks(coroutine<void> body) {
+    co_await std::move(body);
+    for (int i = 0; i < 100 && twoway::all_tasks().size() > 1; ++i) co_await twoway::sleep(0.001);
+    EXPECT_EQ(twoway::all_tasks().size(), 1u) << "a task was left pending";
+}
+
+// Runs a test body with asyncio.run and checks that it leaves no descriptor open and no task pending.
 template <class F>
 void run_without_leaks(F body) {
     const int before = open_fds();
-    twoway::run(body());
+    twoway::run(without_pending_tasks(body()));
     EXPECT_EQ(open_fds(), before) << "a socket was left open";
 }
 
