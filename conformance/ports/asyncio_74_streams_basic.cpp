@@ -96,7 +96,8 @@ coroutine<void> main_() {
         co_await attempt_bytes("readexactly(4)", reader.readexactly(4));
         std::cout << "at_eof() -> " << trace::repr(reader.at_eof()) << "\n";
         writer.write_eof();
-        trace::attempt("write() after write_eof()", [&] { writer.write("x"); });
+        stream_writer &w = writer; // (clang 14: a lambda cannot capture a structured binding)
+        trace::attempt("write() after write_eof()", [&w] { w.write("x"); });
         co_await attempt_bytes("readline() at EOF", reader.readline());
         std::cout << "at_eof() -> " << trace::repr(reader.at_eof()) << "\n";
         co_await attempt_bytes("read() at EOF", reader.read());
