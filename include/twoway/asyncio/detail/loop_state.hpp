@@ -356,6 +356,12 @@ public:
     // ---- running ----
     void run_forever();
     void run_once();
+    void run_due_and_ready(); // the part of an iteration after the look at I/O (run_once and drive)
+    template <class F>
+    void arm_wake_timer(double delay, F on_wake) { // on_wake(error_code) when the delay has passed
+        wake_timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(delay)));
+        wake_timer.async_wait(std::move(on_wake));
+    }
     ref<handle_state> pop_timer() noexcept;            // the heap's head, no longer scheduled
     void drop_cancelled_timers_at_head() noexcept;
     void stop() noexcept {
@@ -596,11 +602,9 @@ inline void loop_state::run_once() {
                 // would queue an aborted wait for the next run_one() to return on at once, and the loop
                 // would spin instead of sleeping.
                 if (!wake_armed || wake_deadline != deadline) {
-                    wake_timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                        std::chrono::duration<double>(delay)));
                     wake_armed = true;
                     wake_deadline = deadline;
-                    wake_timer.async_wait([this](const std::error_code &ec) {
+                    arm_wake_timer(delay, [this](const std::error_code &ec) {
                         if (!ec) wake_armed = false;
                     });
                 }
@@ -615,6 +619,10 @@ inline void loop_state::run_once() {
         if (io->stopped()) io->restart();
         io->poll();
     }
+    run_due_and_ready();
+}
+
+inline void loop_state::run_due_and_ready() {
     // Due timers go to the back of the ready queue, in deadline order (the clock is read only when there
     // are timers: with tasks ready it is a vDSO call per iteration for nothing).
     const double end_time = timers.empty() ? 0.0 : time() + 1e-9;
@@ -707,21 +715,12 @@ inline void loop_state::drive() {
             hooks = std::move(saved);
         }
     } r{this, previous, hooks, std::move(saved)};
-    const double end_time = timers.empty() ? 0.0 : time() + 1e-9;
-    for (;;) {
-        drop_cancelled_timers_at_head();
-        if (timers.empty() || timers.front()->when >= end_time) break;
-        push_ready(&run_handle_entry, ref<box_base>(pop_timer().get()));
-    }
     drive_posted = true; // what this iteration schedules waits for the next one (posted below)
-    for (std::size_t n = ready.size(); n > 0; --n) {
-        const scheduled sc = ready.pop();
-        sc.fn(sc.target, sc.arg);
-        sc.release();
-        if (base_error) [[unlikely]] {
-            drive_posted = false;
-            std::rethrow_exception(std::exchange(base_error, nullptr));
-        }
+    try {
+        run_due_and_ready();
+    } catch (...) {
+        drive_posted = false;
+        throw;
     }
     drive_posted = false;
     if (stopping) { // stop(): the hosting ends; the loop can be run again, or closed
@@ -736,9 +735,7 @@ inline void loop_state::drive() {
     } else if (!timers.empty()) {
         drop_cancelled_timers_at_head();
         if (timers.empty()) return;
-        const double delay = std::max(0.0, timers.front()->when - time());
-        wake_timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(delay)));
-        wake_timer.async_wait([keep = ref<loop_state>(this)](const std::error_code &ec) {
+        arm_wake_timer(std::max(0.0, timers.front()->when - time()), [keep = ref<loop_state>(this)](const std::error_code &ec) {
             if (!ec && !keep->drive_posted) keep->drive();
         });
     }

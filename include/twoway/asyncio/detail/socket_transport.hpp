@@ -216,6 +216,7 @@ private:
     void schedule_connection_lost(std::exception_ptr e);
     void call_connection_lost(std::exception_ptr e) noexcept;
     void connection_lost(const std::exception_ptr &e) noexcept;
+    void close_socket() noexcept;
 
     std::deque<std::string> write_buffer;
     std::size_t write_offset = 0; // bytes of write_buffer.front() already sent
@@ -246,13 +247,8 @@ inline socket_transport::socket_transport(loop_state &l, tcp::socket s, ref<stre
 }
 
 inline socket_transport::~socket_transport() {
-    if (sock) { // nothing closed it: Python's __del__ warns and closes the socket
-        warn({"ResourceWarning", "unclosed transport " + transport_repr(), this});
-        std::error_code ignored;
-        (void)sock->close(ignored);
-        sock.reset();
-        if (server) server->detach(this);
-    }
+    if (sock) warn({"ResourceWarning", "unclosed transport " + transport_repr(), this}); // Python's __del__
+    close_socket();
     if (!released) loop->remove_io_resource(this);
     if (reader && reader->transport == this) reader->forget_transport();
 }
@@ -457,14 +453,18 @@ inline void socket_transport::call_connection_lost(std::exception_ptr e) noexcep
     if (lost_called) return;
     lost_called = true;
     if (protocol_connected) connection_lost(e);
+    close_socket();
+}
+
+// The socket closes (a read or a write wait still in flight completes as aborted) and the server, if
+// any, forgets the connection.
+inline void socket_transport::close_socket() noexcept {
     if (sock) {
         std::error_code ignored;
-        (void)sock->close(ignored); // a read or a write wait still in flight completes as aborted
+        (void)sock->close(ignored);
         sock.reset();
     }
-    if (server) {
-        std::exchange(server, nullptr)->detach(this);
-    }
+    if (server) std::exchange(server, nullptr)->detach(this);
 }
 
 // Python: StreamReaderProtocol.connection_lost, then FlowControlMixin.connection_lost.
@@ -503,14 +503,7 @@ inline void socket_transport::connection_lost(const std::exception_ptr &e) noexc
 inline void socket_transport::release_io() noexcept {
     released = true;
     ++conn_lost; // writes from now on go nowhere, as after a lost connection
-    if (sock) {
-        std::error_code ignored;
-        (void)sock->close(ignored);
-        sock.reset();
-    }
-    if (server) {
-        std::exchange(server, nullptr)->detach(this);
-    }
+    close_socket();
 }
 
 } // namespace detail
